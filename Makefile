@@ -1,0 +1,45 @@
+# packet-relay: `make run` and `make test` work on a fresh Debian machine (as root, or with sudo):
+# they install what is missing, build and run.
+SHELL := /bin/bash
+JAR   := target/packet-relay.jar
+MVN   := mvn -B -ntp
+# memory: the process stays bounded whatever the traffic (see README, "Memory")
+JAVA_OPTS ?= -Xmx320m -XX:+ExitOnOutOfMemoryError
+SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test jar bench deps test-deps clean
+
+run: deps jar
+	java $(JAVA_OPTS) -jar $(JAR)
+
+jar: $(JAR)
+
+$(JAR): pom.xml $(shell find src -type f 2>/dev/null) application.properties
+	$(MVN) -q package -DskipTests
+
+test: deps test-deps
+	$(MVN) verify
+
+bench: deps test-deps
+	$(MVN) verify -Dsurefire.groups=bench -Dsurefire.excludedGroups=none -Dsurefire.failIfNoSpecifiedTests=false
+
+# system packages: Java 17 + Maven (the build), libpcap (capture); apt-get update only when something is missing
+deps:
+	@need=""; \
+	command -v java >/dev/null || need="$$need openjdk-17-jdk-headless"; \
+	command -v mvn >/dev/null || need="$$need maven"; \
+	/sbin/ldconfig -p 2>/dev/null | grep -q 'libpcap\.so' || need="$$need libpcap0.8"; \
+	if [ -n "$$need" ]; then echo "installing:$$need"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$need; fi
+
+# what the tests use besides: tshark (independent dissector), ping (ICMP traffic), iproute2
+test-deps:
+	@need=""; \
+	command -v tshark >/dev/null || need="$$need tshark"; \
+	command -v ping >/dev/null || need="$$need iputils-ping"; \
+	command -v ip >/dev/null || need="$$need iproute2"; \
+	if [ -n "$$need" ]; then echo "installing:$$need"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$need; fi
+
+clean:
+	$(MVN) -q clean

@@ -1,0 +1,82 @@
+package org.packetrelay;
+
+import java.util.Set;
+
+import org.apache.camel.main.Main;
+import org.packetrelay.pcap.PcapComponent;
+import org.packetrelay.pcap.PcapEndpoint;
+import org.packetrelay.pcap.PcapException;
+
+/** Entry point: checks the settings (one clear line and exit 2 on a problem), then runs Camel Main. */
+public final class PacketRelay {
+    private static final Set<String> ROLES = Set.of("sniffer", "sender", "receiver");
+
+    private PacketRelay() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        try {
+            preflight(Settings.load());
+        } catch (IllegalArgumentException | IllegalStateException | PcapException e) {
+            System.err.println("packet-relay: " + e.getMessage());
+            System.exit(2);
+        }
+        Main main = new Main(PacketRelay.class);
+        main.setDefaultPropertyPlaceholderLocation(Settings.LOCATIONS);
+        RelayControl.onShutdownRequest(main::completed);
+        int code;
+        try {
+            code = main.run(args);
+        } catch (Exception e) {
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            System.err.println("packet-relay: start-up failed: " + root.getMessage());
+            System.exit(2);
+            return;
+        }
+        System.exit(code);
+    }
+
+    /** Validates the settings and, for the sniffer role, opens its capture sources once. */
+    static void preflight(Settings s) {
+        String roles = s.get("relay.roles");
+        if (roles.isEmpty()) {
+            throw new IllegalArgumentException("bad setting relay.roles='': name at least one of sniffer, sender, receiver");
+        }
+        for (String r : roles.split(",")) {
+            if (!ROLES.contains(r.trim())) {
+                throw new IllegalArgumentException("bad setting relay.roles='" + roles + "': unknown role '" + r.trim()
+                                                   + "' (sniffer, sender, receiver)");
+            }
+        }
+        if (s.get("relay.logs-dir").isEmpty()) {
+            throw new IllegalArgumentException("bad setting relay.logs-dir='': a folder is needed");
+        }
+        s.getInt("sniffer.snaplen", 64, 262144);
+        s.getInt("sniffer.save-interval", 1, 86400);
+        s.getInt("sniffer.max-packets-per-file", 1, 10_000_000);
+        s.getBool("sniffer.promiscuous");
+        s.getInt("sender.batch-size", 1, 100_000);
+        s.getInt("sender.max-retries", 1, 1000);
+        s.getInt("sender.retry-delay", 0, 86400);
+        s.getInt("sender.poll-interval", 1, 86400);
+        s.getInt("sender.failed-retry-interval", 1, 86400 * 30);
+        s.getInt("sender.timeout", 1, 86400);
+        s.getInt("receiver.port", 1, 65535);
+        String url = s.get("sender.url");
+        if (!url.startsWith("http://") && !url.startsWith("https://")) {
+            throw new IllegalArgumentException("bad setting sender.url='" + url + "': expected an http:// or https:// URL");
+        }
+        if (roles.contains("sniffer")) {
+            PcapEndpoint ep = new PcapEndpoint("pcap:" + s.get("sniffer.interfaces"), new PcapComponent());
+            ep.setInterfaces(s.get("sniffer.interfaces"));
+            ep.setFile(s.get("sniffer.file"));
+            ep.setFilter(s.get("sniffer.filter"));
+            ep.setSnaplen(s.getInt("sniffer.snaplen", 64, 262144));
+            ep.setPromiscuous(s.getBool("sniffer.promiscuous"));
+            ep.validate();
+        }
+    }
+}

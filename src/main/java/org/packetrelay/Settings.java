@@ -1,0 +1,84 @@
+package org.packetrelay;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Locale;
+import java.util.Properties;
+
+/**
+ * The settings as Camel's properties component resolves them, for checks before Camel starts: the jar's
+ * {@code application.properties}, then {@code ./application.properties}, overridden by an environment variable
+ * ({@code SENDER_URL} for {@code sender.url}) and by a JVM system property of the same name.
+ */
+public final class Settings {
+    /** Where Camel reads the settings from (later locations override earlier ones). */
+    public static final String LOCATIONS = "classpath:application.properties;optional=true,file:application.properties;optional=true";
+
+    private final Properties file = new Properties();
+
+    private Settings() {
+    }
+
+    public static Settings load() {
+        Settings s = new Settings();
+        try (InputStream in = Settings.class.getClassLoader().getResourceAsStream("application.properties")) {
+            if (in != null) {
+                s.file.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the built-in application.properties: " + e.getMessage());
+        }
+        Path local = Paths.get("application.properties");
+        if (Files.isRegularFile(local)) {
+            try (Reader r = Files.newBufferedReader(local, StandardCharsets.UTF_8)) {
+                s.file.load(r);
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot read " + local.toAbsolutePath() + ": " + e.getMessage());
+            }
+        }
+        return s;
+    }
+
+    public static String envName(String key) {
+        return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    /** The value, or "" when the setting is missing. */
+    public String get(String key) {
+        String v = System.getProperty(key);
+        if (v == null) {
+            v = System.getenv(envName(key));
+        }
+        if (v == null) {
+            v = file.getProperty(key, "");
+        }
+        return v.trim();
+    }
+
+    public int getInt(String key, int min, int max) {
+        String v = get(key);
+        try {
+            int n = Integer.parseInt(v);
+            if (n < min || n > max) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad setting " + key + "='" + v + "': expected a whole number from "
+                                               + min + " to " + max);
+        }
+    }
+
+    public boolean getBool(String key) {
+        String v = get(key);
+        if (!"true".equalsIgnoreCase(v) && !"false".equalsIgnoreCase(v)) {
+            throw new IllegalArgumentException("bad setting " + key + "='" + v + "': expected true or false");
+        }
+        return Boolean.parseBoolean(v);
+    }
+}

@@ -1,0 +1,125 @@
+package org.packetrelay.catalog;
+
+/**
+ * Turns bytes from the wire (DNS names, HTTP paths and hosts, TLS server names) into safe text.
+ *
+ * <p>The bytes are read as UTF-8. Every byte that is not part of a valid UTF-8 sequence, and every control
+ * character (U+0000..U+001F, U+007F), is written as {@code \xHH} (two upper-case hex digits); a backslash
+ * is written as {@code \\}. Everything else is kept as is. So a value never holds CR, LF or NUL, the mapping
+ * is reversible ({@link #unescape}) and commas and quotes are left to CSV quoting.
+ */
+public final class WireText {
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+    private WireText() {
+    }
+
+    /** Escapes {@code len} bytes from {@code off}; returns {@code null} for an empty range. */
+    public static String escape(byte[] b, int off, int len) {
+        if (len <= 0) {
+            return null;
+        }
+        int end = off + len;
+        // fast path: printable ASCII without backslash
+        boolean plain = true;
+        for (int i = off; i < end; i++) {
+            int c = b[i];
+            if (c < 0x20 || c == 0x7F || c == '\\') {
+                plain = false;
+                break;
+            }
+        }
+        if (plain) {
+            return new String(b, off, len, java.nio.charset.StandardCharsets.ISO_8859_1);
+        }
+        StringBuilder sb = new StringBuilder(len + 16);
+        int i = off;
+        while (i < end) {
+            int c = b[i] & 0xFF;
+            if (c < 0x80) {
+                if (c < 0x20 || c == 0x7F) {
+                    hex(sb, c);
+                } else if (c == '\\') {
+                    sb.append("\\\\");
+                } else {
+                    sb.append((char) c);
+                }
+                i++;
+                continue;
+            }
+            int n = utf8Length(b, i, end);
+            if (n == 0) {
+                hex(sb, c);
+                i++;
+            } else {
+                sb.append(new String(b, i, n, java.nio.charset.StandardCharsets.UTF_8));
+                i += n;
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Length of the valid UTF-8 sequence (2..4 bytes, no overlongs or surrogates) at {@code i}, else 0. */
+    private static int utf8Length(byte[] b, int i, int end) {
+        int c = b[i] & 0xFF;
+        int n;
+        int min;
+        if (c >= 0xC2 && c <= 0xDF) {
+            n = 2;
+            min = 0x80;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            n = 3;
+            min = 0x800;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 4;
+            min = 0x10000;
+        } else {
+            return 0;
+        }
+        if (i + n > end) {
+            return 0;
+        }
+        int cp = c & (0xFF >> (n + 1));
+        for (int k = 1; k < n; k++) {
+            int d = b[i + k] & 0xFF;
+            if ((d & 0xC0) != 0x80) {
+                return 0;
+            }
+            cp = (cp << 6) | (d & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+            return 0;
+        }
+        return n;
+    }
+
+    private static void hex(StringBuilder sb, int c) {
+        sb.append('\\').append('x').append(HEX[c >> 4]).append(HEX[c & 0xF]);
+    }
+
+    /** The original bytes of an escaped value. */
+    public static byte[] unescape(String s) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(s.length());
+        for (int i = 0; i < s.length(); ) {
+            char ch = s.charAt(i);
+            if (ch == '\\' && i + 1 < s.length()) {
+                char nx = s.charAt(i + 1);
+                if (nx == '\\') {
+                    out.write('\\');
+                    i += 2;
+                    continue;
+                }
+                if (nx == 'x' && i + 3 < s.length()) {
+                    out.write(Integer.parseInt(s.substring(i + 2, i + 4), 16));
+                    i += 4;
+                    continue;
+                }
+            }
+            int cp = s.codePointAt(i);
+            byte[] enc = new String(Character.toChars(cp)).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            out.write(enc, 0, enc.length);
+            i += Character.charCount(cp);
+        }
+        return out.toByteArray();
+    }
+}

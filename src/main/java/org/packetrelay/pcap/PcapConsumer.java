@@ -1,0 +1,475 @@
+package org.packetrelay.pcap;
+
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.Suspendable;
+import org.apache.camel.api.management.ManagedAttribute;
+import org.apache.camel.api.management.ManagedResource;
+import org.apache.camel.support.DefaultConsumer;
+import org.packetrelay.catalog.Field;
+import org.packetrelay.catalog.PacketRecord;
+import org.packetrelay.decode.PacketDecoder;
+import org.pcap4j.core.NotOpenException;
+import org.pcap4j.core.PcapHandle;
+import org.pcap4j.core.PcapNativeException;
+import org.pcap4j.core.PcapStat;
+import org.pcap4j.core.RawPacketListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One capture thread per interface (or one replay thread), each running pcap4j's raw loop, decoding every packet
+ * into a CSV row and handing rows over in micro-batches bounded by count ({@code batchSize}) and age
+ * ({@code batchInterval}). Stop: breakLoop, join, close. Suspend: the loops wait with their handles open.
+ */
+@ManagedResource(description = "Managed PcapConsumer")
+public class PcapConsumer extends DefaultConsumer implements Suspendable {
+    private static final Logger LOG = LoggerFactory.getLogger(PcapConsumer.class);
+
+    private final PcapEndpoint endpoint;
+    private final List<Capture> captures = new ArrayList<>();
+    private final LongAdder captured = new LongAdder();
+    private final LongAdder decodeErrors = new LongAdder();
+    private final Object pauseMonitor = new Object();
+    private ExecutorService executor;
+    private ScheduledExecutorService flusher;
+    private volatile boolean running;
+    private volatile boolean paused;
+
+    public PcapConsumer(PcapEndpoint endpoint, Processor processor) {
+        super(endpoint, processor);
+        this.endpoint = endpoint;
+    }
+
+    @Override
+    public PcapEndpoint getEndpoint() {
+        return endpoint;
+    }
+
+    @ManagedAttribute(description = "Packets captured (read from libpcap and decoded)")
+    public long getPacketsCaptured() {
+        return captured.sum();
+    }
+
+    @ManagedAttribute(description = "Packets dropped by the kernel because the capture buffer was full (libpcap ps_drop)")
+    public long getPacketsDroppedByKernel() {
+        long n = 0;
+        for (Capture c : snapshot()) {
+            n += c.kernelDrops.get();
+        }
+        return n;
+    }
+
+    @ManagedAttribute(description = "Packets dropped by the network interface or its driver (libpcap ps_ifdrop)")
+    public long getPacketsDroppedByInterface() {
+        long n = 0;
+        for (Capture c : snapshot()) {
+            n += c.ifDrops.get();
+        }
+        return n;
+    }
+
+    @ManagedAttribute(description = "Packets whose decoding stopped early (decode_error is set)")
+    public long getDecodeErrors() {
+        return decodeErrors.sum();
+    }
+
+    @ManagedAttribute(description = "Interfaces or capture files this consumer reads")
+    public String getSources() {
+        List<String> names = new ArrayList<>();
+        for (Capture c : snapshot()) {
+            names.add(c.name);
+        }
+        return String.join(",", names);
+    }
+
+    @ManagedAttribute(description = "Whether capture is paused (route suspended)")
+    public boolean isPaused() {
+        return paused;
+    }
+
+    /** One line with the counters, for the spool log. */
+    public String countersLine() {
+        return "captured=" + getPacketsCaptured() + " droppedByKernel=" + getPacketsDroppedByKernel()
+               + " droppedByInterface=" + getPacketsDroppedByInterface() + " decodeErrors=" + getDecodeErrors();
+    }
+
+    private List<Capture> snapshot() {
+        synchronized (captures) {
+            return new ArrayList<>(captures);
+        }
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        PcapSources sources = PcapSources.of(endpoint);
+        PcapSources.libpcapVersion();
+        if (endpoint.getFilter() != null) {
+            sources.compileFilter(endpoint.getFilter());
+        }
+        List<Capture> list = new ArrayList<>();
+        if (sources.isReplay()) {
+            list.add(new Capture(sources.files(), sources));
+        } else {
+            boolean all = "all".equals(endpoint.getInterfaces());
+            for (String name : sources.interfaceNames()) {
+                try {
+                    list.add(new Capture(name, sources.openLive(name)));
+                } catch (PcapException e) {
+                    if (!all) {
+                        list.forEach(Capture::close);
+                        throw e;
+                    }
+                    LOG.warn("Skipping interface {}: {}", name, e.getMessage());
+                }
+            }
+            if (list.isEmpty()) {
+                throw new PcapException("no interface could be opened for capture");
+            }
+        }
+        synchronized (captures) {
+            captures.clear();
+            captures.addAll(list);
+        }
+        running = true;
+        paused = false;
+        executor = getEndpoint().getCamelContext().getExecutorServiceManager()
+                .newFixedThreadPool(this, "pcap-" + endpoint.getInterfaces(), list.size());
+        flusher = getEndpoint().getCamelContext().getExecutorServiceManager()
+                .newSingleThreadScheduledExecutor(this, "pcap-flush");
+        long tick = Math.max(10, endpoint.getBatchInterval() / 2);
+        flusher.scheduleWithFixedDelay(this::flushDue, tick, tick, TimeUnit.MILLISECONDS);
+        for (Capture c : list) {
+            executor.submit(c);
+        }
+        LOG.info("Capturing on {} (libpcap {}, filter: {})", getSources(), PcapSources.libpcapVersion(),
+                endpoint.getFilter() == null ? "none" : endpoint.getFilter());
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        running = false;
+        synchronized (pauseMonitor) {
+            pauseMonitor.notifyAll();
+        }
+        List<Capture> list = snapshot();
+        for (Capture c : list) {
+            c.breakLoop();
+        }
+        for (Capture c : list) {
+            if (!c.done.await(10, TimeUnit.SECONDS)) {
+                LOG.warn("Capture thread on {} did not stop within 10 s", c.name);
+            }
+            c.close();
+        }
+        if (flusher != null) {
+            getEndpoint().getCamelContext().getExecutorServiceManager().shutdownNow(flusher);
+            flusher = null;
+        }
+        if (executor != null) {
+            getEndpoint().getCamelContext().getExecutorServiceManager().shutdown(executor);
+            executor = null;
+        }
+        LOG.info("Capture stopped: {}", countersLine());
+        super.doStop();
+    }
+
+    @Override
+    protected void doSuspend() throws Exception {
+        paused = true;
+        for (Capture c : snapshot()) {
+            c.breakLoop();
+            c.flush(false);
+        }
+        LOG.info("Capture paused on {} (handles stay open; the kernel drops what does not fit its buffer)", getSources());
+    }
+
+    @Override
+    protected void doResume() throws Exception {
+        paused = false;
+        synchronized (pauseMonitor) {
+            pauseMonitor.notifyAll();
+        }
+        LOG.info("Capture resumed on {}", getSources());
+    }
+
+    private void flushDue() {
+        long now = System.nanoTime();
+        for (Capture c : snapshot()) {
+            try {
+                c.flushIfOlder(now - TimeUnit.MILLISECONDS.toNanos(endpoint.getBatchInterval()));
+                c.updateStats(now);
+            } catch (Throwable e) {
+                LOG.warn("Flushing capture batch on {} failed: {}", c.name, e.toString());
+            }
+        }
+    }
+
+    private void send(PacketBatch batch) {
+        Exchange exchange = createExchange(false);
+        exchange.getIn().setBody(batch);
+        exchange.getIn().setHeader(PcapConstants.PACKETS, batch.getPackets());
+        if (batch.isReplayComplete()) {
+            exchange.getIn().setHeader(PcapConstants.REPLAY_COMPLETE, true);
+        }
+        try {
+            getProcessor().process(exchange);
+        } catch (Exception e) {
+            exchange.setException(e);
+        }
+        if (exchange.getException() != null) {
+            getExceptionHandler().handleException("Error processing a batch of " + batch.getPackets() + " packets",
+                    exchange, exchange.getException());
+        }
+        releaseExchange(exchange, false);
+    }
+
+    /** One interface (or the replay of a list of files) on one thread. */
+    private final class Capture implements Runnable, RawPacketListener {
+        final String name;
+        final List<Path> files;
+        final PcapSources sources;
+        volatile PcapHandle handle;
+        final PacketDecoder decoder = new PacketDecoder();
+        final PacketRecord record = new PacketRecord();
+        final CountDownLatch done = new CountDownLatch(1);
+        final AtomicLong kernelDrops = new AtomicLong();
+        final AtomicLong ifDrops = new AtomicLong();
+        final Object batchLock = new Object();
+        final Object sendLock = new Object();
+        final int timestampDigits;
+        String sourceName;
+        int dlt;
+        PacketBatch batch;
+        long batchStart;
+        long lastStats;
+
+        Capture(String name, PcapHandle handle) {
+            this.name = name;
+            this.sourceName = name;
+            this.handle = handle;
+            this.files = null;
+            this.sources = null;
+            this.dlt = handle.getDlt().value();
+            this.timestampDigits = handle.getTimestampPrecision() == PcapHandle.TimestampPrecision.NANO ? 9 : 6;
+        }
+
+        Capture(List<Path> files, PcapSources sources) {
+            this.name = endpoint.getFile();
+            this.files = files;
+            this.sources = sources;
+            this.timestampDigits = endpoint.isNanosecondTimestamps() ? 9 : 6;
+        }
+
+        @Override
+        public void run() {
+            try {
+                if (files != null) {
+                    replay();
+                } else {
+                    live();
+                }
+            } catch (Throwable e) {
+                LOG.error("Capture on {} failed: {}", name, e.toString(), e);
+            } finally {
+                try {
+                    flush(files != null && running);
+                } finally {
+                    done.countDown();
+                }
+            }
+        }
+
+        private void live() {
+            while (running) {
+                if (awaitResume()) {
+                    continue;
+                }
+                try {
+                    handle.loop(-1, this);
+                } catch (InterruptedException e) {
+                    // breakLoop(): stop, suspend or nothing (a spurious break); the loop condition decides
+                } catch (PcapNativeException e) {
+                    LOG.warn("Capture error on {}: {} (retrying in 1 s)", name, e.getMessage());
+                    sleep(1000);
+                } catch (NotOpenException e) {
+                    return;
+                }
+            }
+        }
+
+        private void replay() {
+            for (Path file : files) {
+                if (!running) {
+                    return;
+                }
+                awaitResume();
+                PcapHandle h;
+                try {
+                    h = sources.openOffline(file);
+                } catch (PcapException e) {
+                    LOG.warn("Skipping capture file: {}", e.getMessage());
+                    continue;
+                }
+                handle = h;
+                dlt = h.getDlt().value();
+                sourceName = file.getFileName().toString();
+                long before = captured.sum();
+                try {
+                    while (running) {
+                        try {
+                            h.loop(-1, this);
+                            break; // end of file
+                        } catch (InterruptedException e) {
+                            if (!awaitResume() && !running) {
+                                return;
+                            }
+                            // resumed: libpcap continues where it stopped
+                        }
+                    }
+                } catch (PcapNativeException e) {
+                    LOG.warn("Capture file {} ends in an error after {} packets: {}", file, captured.sum() - before,
+                            e.getMessage());
+                } catch (NotOpenException e) {
+                    return;
+                } finally {
+                    handle = null;
+                    h.close();
+                }
+                LOG.info("Replayed {}: {} packets", file, captured.sum() - before);
+            }
+        }
+
+        /** Waits while paused; true if it waited. */
+        private boolean awaitResume() {
+            if (!paused) {
+                return false;
+            }
+            synchronized (pauseMonitor) {
+                while (paused && running) {
+                    try {
+                        pauseMonitor.wait(1000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return true;
+                    }
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public void gotPacket(byte[] data) {
+            PcapHandle h = handle;
+            Timestamp ts = h.getTimestamp();
+            Integer orig = h.getOriginalLength();
+            long nanos = Math.floorDiv(ts.getTime(), 1000L) * 1_000_000_000L + ts.getNanos();
+            decoder.decode(dlt, data, orig == null ? data.length : orig, nanos, timestampDigits, sourceName, record);
+            captured.increment();
+            if (record.has(Field.DECODE_ERROR)) {
+                decodeErrors.increment();
+            }
+            boolean full;
+            synchronized (batchLock) {
+                if (batch == null) {
+                    batch = newBatch();
+                    batchStart = System.nanoTime();
+                }
+                record.appendCsv(batch.rows());
+                batch.countPacket();
+                full = batch.getPackets() >= endpoint.getBatchSize();
+            }
+            if (full) {
+                flush(false);
+            }
+        }
+
+        private PacketBatch newBatch() {
+            PacketBatch b = new PacketBatch(Math.min(endpoint.getBatchSize(), 4096) * 256);
+            b.setSource(PcapConsumer.this);
+            return b;
+        }
+
+        void flushIfOlder(long startedBefore) {
+            synchronized (batchLock) {
+                if (batch == null || batchStart - startedBefore > 0) {
+                    return;
+                }
+            }
+            flush(false);
+        }
+
+        /** Hands over the pending batch (and, for the end of a replay, the completion signal). */
+        void flush(boolean replayComplete) {
+            synchronized (sendLock) {
+                PacketBatch b;
+                synchronized (batchLock) {
+                    b = batch;
+                    batch = null;
+                }
+                if (b == null && !replayComplete) {
+                    return;
+                }
+                if (b == null) {
+                    b = newBatch();
+                }
+                b.setReplayComplete(replayComplete);
+                send(b);
+            }
+        }
+
+        void updateStats(long now) {
+            PcapHandle h = handle;
+            if (files != null || h == null || now - lastStats < 1_000_000_000L) {
+                return;
+            }
+            lastStats = now;
+            try {
+                PcapStat st = h.getStats();
+                kernelDrops.set(st.getNumPacketsDropped());
+                ifDrops.set(st.getNumPacketsDroppedByIf());
+            } catch (PcapNativeException | NotOpenException e) {
+                LOG.debug("No statistics for {}: {}", name, e.getMessage());
+            }
+        }
+
+        void breakLoop() {
+            PcapHandle h = handle;
+            if (h != null) {
+                try {
+                    h.breakLoop();
+                } catch (NotOpenException e) {
+                    // already closed
+                }
+            }
+        }
+
+        void close() {
+            PcapHandle h = handle;
+            if (h != null && files == null) {
+                updateStats(System.nanoTime() + 2_000_000_000L);
+                h.close();
+            }
+        }
+
+        private void sleep(long ms) {
+            try {
+                Thread.sleep(ms);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

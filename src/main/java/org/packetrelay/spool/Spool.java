@@ -1,0 +1,168 @@
+package org.packetrelay.spool;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+
+import org.apache.camel.Exchange;
+import org.packetrelay.catalog.Field;
+import org.packetrelay.pcap.PacketBatch;
+import org.packetrelay.pcap.PcapConstants;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sniffer's side of the spool folder {@code <logs-dir>/pending_upload}: names new spool files, turns an
+ * aggregated batch into the file's bytes, and at start-up deals with what a crash left behind.
+ *
+ * <p>A spool file is written by Camel's file producer under {@code <name>.part}, renamed to {@code <name>}
+ * and only then marked ready with the empty {@code <name>.ready}. Rows never hold a raw line break (wire text
+ * is escaped, see {@link org.packetrelay.catalog.WireText}), so every complete line of a {@code .part} file is a
+ * complete record.
+ */
+public class Spool {
+    public static final String PART_SUFFIX = ".part";
+    public static final String READY_SUFFIX = ".ready";
+    private static final Logger LOG = LoggerFactory.getLogger(Spool.class);
+    private static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss_SSS").withZone(ZoneOffset.UTC);
+    private static final String HEADER_TEXT = Field.CSV_HEADER + "\n";
+    private static final byte[] HEADER = HEADER_TEXT.getBytes(StandardCharsets.UTF_8);
+
+    private String logsDir = "logs";
+    private String roles = "sniffer";
+    private String lastStem = "";
+    private int lastSuffix;
+
+    public void setLogsDir(String logsDir) {
+        this.logsDir = logsDir;
+    }
+
+    public String getLogsDir() {
+        return logsDir;
+    }
+
+    public void setRoles(String roles) {
+        this.roles = roles;
+    }
+
+    public Path pendingDir() {
+        return Paths.get(logsDir, "pending_upload");
+    }
+
+    /**
+     * Sets the file name header and turns the body into the file's bytes (header row + rows). Names are
+     * {@code packets_<yyyyMMdd_HHmmss_SSS>[_<n>].csv} in UTC: they sort in capture order and never collide.
+     */
+    public void prepare(Exchange exchange) {
+        PacketBatch batch = exchange.getIn().getBody(PacketBatch.class);
+        exchange.getIn().setHeader(Exchange.FILE_NAME, nextName());
+        exchange.getIn().setHeader(PcapConstants.PACKETS, batch.getPackets());
+        exchange.setProperty("pcapBatch", batch);
+        StringBuilder rows = batch.rows();
+        byte[] bytes = rows.insert(0, HEADER_TEXT).toString().getBytes(StandardCharsets.UTF_8);
+        rows.setLength(0);
+        rows.trimToSize();
+        exchange.getIn().setBody(bytes);
+    }
+
+    /** Logs the file written with the capture counters. */
+    public void written(Exchange exchange) {
+        PacketBatch batch = null;
+        Object src = exchange.getProperty("pcapBatch");
+        if (src instanceof PacketBatch b) {
+            batch = b;
+        }
+        String name = exchange.getIn().getHeader(Exchange.FILE_NAME_PRODUCED, String.class);
+        LOG.info("Spooled {}: {} packets{}", name, exchange.getIn().getHeader(PcapConstants.PACKETS),
+                batch != null && batch.getSource() != null ? " (" + batch.getSource().countersLine() + ")" : "");
+    }
+
+    synchronized String nextName() {
+        String stem = "packets_" + NAME_TIME.format(Instant.now());
+        int n = stem.equals(lastStem) ? lastSuffix + 1 : 0;
+        String name;
+        while (true) {
+            name = n == 0 ? stem + ".csv" : stem + "_" + n + ".csv";
+            Path dir = pendingDir();
+            if (!Files.exists(dir.resolve(name)) && !Files.exists(dir.resolve(name + PART_SUFFIX))) {
+                break;
+            }
+            n++;
+        }
+        lastStem = stem;
+        lastSuffix = n;
+        return name;
+    }
+
+    /**
+     * Start-up recovery (sniffer role only): a {@code .csv} without its marker was completely written and
+     * renamed before the crash, so it gets its marker; a {@code .part} file keeps its complete lines under
+     * its final name (or is removed when it holds no complete row).
+     */
+    public void recover() throws IOException {
+        if (roles == null || !roles.contains("sniffer")) {
+            return;
+        }
+        Path dir = pendingDir();
+        Files.createDirectories(dir);
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path p : files) {
+                String name = p.getFileName().toString();
+                if (name.endsWith(".csv") && !Files.exists(dir.resolve(name + READY_SUFFIX))) {
+                    Files.createFile(dir.resolve(name + READY_SUFFIX));
+                    LOG.warn("Recovered {}: complete spool file without its marker (crash after rename); marked ready", name);
+                } else if (name.endsWith(".csv" + PART_SUFFIX)) {
+                    recoverPart(p);
+                }
+            }
+        }
+    }
+
+    private void recoverPart(Path part) throws IOException {
+        String finalName = part.getFileName().toString();
+        finalName = finalName.substring(0, finalName.length() - PART_SUFFIX.length());
+        long keep;
+        long rows = 0;
+        try (FileChannel ch = FileChannel.open(part, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            byte[] all = new byte[(int) Math.min(ch.size(), Integer.MAX_VALUE - 16)];
+            ch.read(ByteBuffer.wrap(all), 0);
+            int lastNl = -1;
+            for (int i = 0; i < all.length; i++) {
+                if (all[i] == '\n') {
+                    lastNl = i;
+                    rows++;
+                }
+            }
+            rows = Math.max(0, rows - 1); // the header line
+            boolean headerOk = all.length >= HEADER.length && java.util.Arrays.equals(all, 0, HEADER.length, HEADER, 0, HEADER.length);
+            keep = headerOk ? lastNl + 1 : 0;
+            if (keep > 0 && rows > 0) {
+                ch.truncate(keep);
+                ch.force(true);
+            }
+        }
+        Path dir = part.getParent();
+        if (keep == 0 || rows == 0) {
+            Files.delete(part);
+            LOG.warn("Removed {}: interrupted spool file with no complete row", part.getFileName());
+            return;
+        }
+        Path target = dir.resolve(finalName);
+        if (Files.exists(target)) {
+            target = dir.resolve(finalName.replace(".csv", "_recovered_" + System.currentTimeMillis() + ".csv"));
+        }
+        Files.move(part, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.createFile(dir.resolve(target.getFileName() + READY_SUFFIX));
+        LOG.warn("Recovered {}: interrupted spool file, kept its {} complete rows as {}", part.getFileName(), rows,
+                target.getFileName());
+    }
+}

@@ -1,0 +1,87 @@
+package org.packetrelay.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+
+/** Real traffic on the loopback interface, made by the tests themselves. */
+public final class Traffic {
+    private Traffic() {
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Sends {@code n} UDP datagrams to host:port (nobody needs to listen). */
+    public static void udp(String host, int port, int n, byte[] payload) throws IOException {
+        try (DatagramSocket s = new DatagramSocket()) {
+            InetAddress a = InetAddress.getByName(host);
+            for (int i = 0; i < n; i++) {
+                s.send(new DatagramPacket(payload, payload.length, a, port));
+            }
+        }
+    }
+
+    /** Opens a TCP connection to a local server on host:port, sends {@code request}, reads the reply, closes. */
+    public static void tcpExchange(String host, int port, byte[] request, byte[] reply) throws Exception {
+        try (ServerSocket server = new ServerSocket()) {
+            server.bind(new InetSocketAddress(InetAddress.getByName(host), port));
+            Thread t = new Thread(() -> {
+                try (Socket c = server.accept()) {
+                    InputStream in = c.getInputStream();
+                    byte[] buf = new byte[65536];
+                    int got = 0;
+                    while (got < request.length) {
+                        int r = in.read(buf);
+                        if (r < 0) {
+                            break;
+                        }
+                        got += r;
+                    }
+                    c.getOutputStream().write(reply);
+                    c.getOutputStream().flush();
+                } catch (IOException e) {
+                    // the client's assertions will tell
+                }
+            });
+            t.start();
+            try (Socket c = new Socket()) {
+                c.connect(server.getLocalSocketAddress(), 5000);
+                c.setSoTimeout(5000);
+                OutputStream out = c.getOutputStream();
+                out.write(request);
+                out.flush();
+                InputStream in = c.getInputStream();
+                int got = 0;
+                byte[] buf = new byte[4096];
+                while (got < reply.length) {
+                    int r = in.read(buf);
+                    if (r < 0) {
+                        break;
+                    }
+                    got += r;
+                }
+            }
+            t.join(5000);
+        }
+    }
+
+    /** ICMP echo with the system's ping (iputils-ping). */
+    public static void ping(String host, int count) throws Exception {
+        Process p = new ProcessBuilder("ping", host.contains(":") ? "-6" : "-4", "-c", String.valueOf(count), "-i", "0.2", "-W", "1", host)
+                .redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("ping " + host + " failed with exit " + p.exitValue());
+        }
+    }
+}
