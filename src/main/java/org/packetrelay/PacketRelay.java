@@ -18,7 +18,7 @@ public final class PacketRelay {
         try {
             preflight(Settings.load());
         } catch (IllegalArgumentException | IllegalStateException | PcapException e) {
-            System.err.println("packet-relay: " + e.getMessage());
+            System.err.println("packet-relay: " + oneLine(e.getMessage()));
             System.exit(2);
         }
         Main main = new Main(PacketRelay.class);
@@ -32,11 +32,15 @@ public final class PacketRelay {
             while (root.getCause() != null && root.getCause() != root) {
                 root = root.getCause();
             }
-            System.err.println("packet-relay: start-up failed: " + root.getMessage());
+            System.err.println("packet-relay: start-up failed: " + oneLine(root.getMessage()));
             System.exit(2);
             return;
         }
         System.exit(code);
+    }
+
+    private static String oneLine(String s) {
+        return String.valueOf(s).replaceAll("\\s*\\R\\s*", " ").strip();
     }
 
     /** Validates the settings and, for the sniffer role, opens its capture sources once. */

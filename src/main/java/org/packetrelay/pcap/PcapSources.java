@@ -85,7 +85,7 @@ final class PcapSources {
             return Pcaps.libVersion();
         } catch (Throwable e) {
             throw new PcapException("libpcap is not installed or cannot be loaded (Debian: apt-get install libpcap0.8): "
-                                    + e.getMessage());
+                                    + String.valueOf(e.getMessage()).lines().findFirst().orElse("").replaceAll(":$", ""));
         }
     }
 

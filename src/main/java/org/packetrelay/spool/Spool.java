@@ -60,7 +60,8 @@ public class Spool {
 
     /**
      * Sets the file name header and turns the body into the file's bytes (header row + rows). Names are
-     * {@code packets_<yyyyMMdd_HHmmss_SSS>[_<n>].csv} in UTC: they sort in capture order and never collide.
+     * {@code packets_<yyyyMMdd_HHmmss_SSS>[_<nnn>].csv} in UTC: they sort in capture order and never collide
+     * (a second file in the same millisecond gets {@code _001}, zero-padded so that names keep sorting).
      */
     public void prepare(Exchange exchange) {
         PacketBatch batch = exchange.getIn().getBody(PacketBatch.class);
@@ -91,7 +92,7 @@ public class Spool {
         int n = stem.equals(lastStem) ? lastSuffix + 1 : 0;
         String name;
         while (true) {
-            name = n == 0 ? stem + ".csv" : stem + "_" + n + ".csv";
+            name = n == 0 ? stem + ".csv" : stem + String.format("_%03d.csv", n);
             Path dir = pendingDir();
             if (!Files.exists(dir.resolve(name)) && !Files.exists(dir.resolve(name + PART_SUFFIX))) {
                 break;

@@ -1,0 +1,69 @@
+package org.packetrelay.catalog;
+
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class FieldCatalogTest {
+
+    /** The catalog's keys, in order, are the field list of the contract's "Fields" section. */
+    @Test
+    void catalogMatchesTheContract() throws Exception {
+        Path contract = Paths.get(System.getProperty("shared.dir", "../shared"), "CONTRACT.md");
+        String text = Files.readString(contract);
+        String section = text.substring(text.indexOf("## Fields"), text.indexOf("- `timestamp`:"));
+        List<String> keys = new ArrayList<>();
+        Matcher m = Pattern.compile("`([^`]+)`").matcher(section);
+        while (m.find()) {
+            for (String k : m.group(1).split("[,\\s]+")) {
+                if (k.matches("[a-z_]+")) {
+                    keys.add(k);
+                }
+            }
+        }
+        assertEquals(keys, Field.KEYS);
+        assertEquals(String.join(",", keys), Field.CSV_HEADER);
+    }
+
+    @Test
+    void typedValuesRoundTripThroughCsvCells() {
+        PacketRecord r = new PacketRecord();
+        r.setTimestamp(1_701_234_567_123_456_789L, 6);
+        r.setNumber(Field.SEQ, 4_294_967_295L);
+        r.setBool(Field.TCP_SYN, true);
+        r.setString(Field.TCP_FLAGS, "SYN,ACK");
+        assertEquals(new BigDecimal("1701234567.123456"), r.get(Field.TIMESTAMP));
+        r.setTimestamp(1_701_234_567_000_000_009L, 9);
+        assertEquals(new BigDecimal("1701234567.000000009"), r.get(Field.TIMESTAMP));
+        assertEquals(4_294_967_295L, FieldType.LONG.parse("4294967295"));
+        assertEquals(Boolean.TRUE, FieldType.BOOL.parse("true"));
+        assertNull(FieldType.INT.parse(""));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FieldType.INT.parse("80x"));
+        assertEquals("not an integer: '80x'", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> FieldType.INT.parse("4294967296"));
+        assertThrows(IllegalArgumentException.class, () -> FieldType.BOOL.parse("yes"));
+        String row = r.toString();
+        assertEquals(Field.COUNT - 1, row.chars().filter(c -> c == ',').count() - 1, "one quoted comma in SYN,ACK: " + row);
+    }
+
+    @Test
+    void wireTextEscapesControlAndInvalidBytesReversibly() {
+        byte[] in = {'a', ',', '"', 0, '\r', '\n', '\\', (byte) 0xFF, (byte) 0xC3, (byte) 0xA9, (byte) 0xE2, (byte) 0x82};
+        String s = WireText.escape(in, 0, in.length);
+        assertEquals("a,\"\\x00\\x0D\\x0A\\\\\\xFF\u00e9\\xE2\\x82", s);
+        assertEquals(new String(in, java.nio.charset.StandardCharsets.ISO_8859_1),
+                new String(WireText.unescape(s), java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertNull(WireText.escape(in, 0, 0));
+    }
+}

@@ -1,0 +1,140 @@
+package org.packetrelay.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/** The packaged jar run as a separate process in its own working folder (with a copy of routes/). */
+public final class RelayProcess implements AutoCloseable {
+    public final Path workDir;
+    public final Path stdout;
+    public final Path stderr;
+    private final Process process;
+
+    private RelayProcess(Path workDir, Process process) {
+        this.workDir = workDir;
+        this.process = process;
+        this.stdout = workDir.resolve("stdout.log");
+        this.stderr = workDir.resolve("stderr.log");
+    }
+
+    public static Path jar() {
+        return Paths.get(System.getProperty("relay.jar", "target/packet-relay.jar")).toAbsolutePath();
+    }
+
+    public static Path projectDir() {
+        return Paths.get(System.getProperty("project.dir", ".")).toAbsolutePath();
+    }
+
+    public static Path sharedDir() {
+        return Paths.get(System.getProperty("shared.dir", "../shared")).toAbsolutePath().normalize();
+    }
+
+    /** A fresh working folder holding a copy of routes/ (and nothing else: the jar's defaults apply). */
+    public static Path newWorkDir(String name) throws IOException {
+        Path dir = projectDir().resolve("target/it-work").resolve(name + "-" + System.nanoTime());
+        Files.createDirectories(dir.resolve("routes"));
+        try (Stream<Path> s = Files.list(projectDir().resolve("routes"))) {
+            for (Path p : s.toList()) {
+                Files.copy(p, dir.resolve("routes").resolve(p.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        return dir;
+    }
+
+    /** Starts {@code java [jvmArgs] -jar packet-relay.jar} with {@code -Dkey=value} for each setting. */
+    public static RelayProcess start(Path workDir, Map<String, String> settings, List<String> jvmArgs, List<String> prefix)
+            throws IOException {
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx320m");
+        cmd.addAll(jvmArgs);
+        settings.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+        cmd.add("-jar");
+        cmd.add(jar().toString());
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile())
+                .redirectOutput(workDir.resolve("stdout.log").toFile())
+                .redirectError(workDir.resolve("stderr.log").toFile());
+        return new RelayProcess(workDir, pb.start());
+    }
+
+    public static RelayProcess start(Path workDir, Map<String, String> settings) throws IOException {
+        return start(workDir, settings, List.of(), List.of());
+    }
+
+    public int waitFor(long seconds) throws InterruptedException {
+        if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("packet-relay did not exit within " + seconds + " s; log: " + tail());
+        }
+        return process.exitValue();
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** SIGKILL: no shutdown hook runs. */
+    public void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM: like Ctrl+C, Camel shuts down gracefully. */
+    public int term(long seconds) throws InterruptedException {
+        process.destroy();
+        return waitFor(seconds);
+    }
+
+    public String out() throws IOException {
+        return Files.readString(stdout, StandardCharsets.UTF_8);
+    }
+
+    public String err() throws IOException {
+        return Files.readString(stderr, StandardCharsets.UTF_8);
+    }
+
+    public String tail() {
+        try {
+            String o = out();
+            return o.substring(Math.max(0, o.length() - 3000)) + "\nstderr: " + err();
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    /** Waits until stdout holds {@code text}. */
+    public void awaitLog(String text, long seconds) throws Exception {
+        long end = System.currentTimeMillis() + seconds * 1000;
+        while (System.currentTimeMillis() < end) {
+            if (Files.exists(stdout) && out().contains(text)) {
+                return;
+            }
+            if (!process.isAlive()) {
+                throw new AssertionError("packet-relay exited (" + process.exitValue() + ") before logging '" + text + "': " + tail());
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no '" + text + "' within " + seconds + " s: " + tail());
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+}
