@@ -1,0 +1,373 @@
+package org.packetrelay.upload;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.net.InetAddress;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.http.base.HttpOperationFailedException;
+import org.apache.camel.support.DefaultExchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Uploads one spool file: streams its rows, converts each batch of {@code batchSize} rows to typed JSON and
+ * POSTs it through the route {@code direct:post-batch} (camel-http under the redelivery policy of the route
+ * configuration {@code upload-errors}), with up to {@code parallelBatches} batches of the file in flight over
+ * keep-alive connections.
+ *
+ * <p>No record lost, none sent twice: every batch carries an {@code Idempotency-Key} made of the host id, the
+ * file name, its first row and its row count, identical on every retry, after a restart and from
+ * failed_uploads/. Progress is checkpointed per file (see {@link Checkpoints}): a batch counts as done only
+ * when it and every batch before it got a 2xx, and the next attempt resumes after the last such batch.
+ *
+ * <p>A failure ends the attempt: transient ones (connection errors, timeouts, 408, 429, 5xx, after the
+ * redeliveries) and permanent ones (other 4xx; a CSV that cannot be read) are thrown as
+ * {@link UploadException} so the file consumer moves the file to failed_uploads/. A permanent failure also
+ * writes {@code failed_uploads/<name>.error}, which keeps the file from being retried automatically. A 413
+ * splits the batch in halves before it counts as a failure.
+ */
+public class FileUploader implements Processor, CamelContextAware {
+    private static final Logger LOG = LoggerFactory.getLogger(FileUploader.class);
+    private static FileLock processLock;
+
+    private CamelContext camelContext;
+    private ProducerTemplate template;
+    private String logsDir = "logs";
+    private int batchSize = 500;
+    private int parallelBatches = 4;
+    private String authToken = "";
+    private String hostId = "";
+    private String endpointUri = "direct:post-batch";
+    private Checkpoints checkpoints;
+    private final AtomicLong recordsUploaded = new AtomicLong();
+    private final AtomicLong batchesPosted = new AtomicLong();
+    private final AtomicLong batchesRetried = new AtomicLong();
+    private final AtomicLong filesProcessed = new AtomicLong();
+    private final AtomicLong filesFailed = new AtomicLong();
+    private volatile String lastResult = "none yet";
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
+    }
+
+    public void setLogsDir(String logsDir) {
+        this.logsDir = logsDir;
+    }
+
+    public void setBatchSize(int batchSize) {
+        this.batchSize = batchSize;
+    }
+
+    public void setParallelBatches(int parallelBatches) {
+        this.parallelBatches = Math.max(1, parallelBatches);
+    }
+
+    /** The bearer token; never logged. */
+    public void setAuthToken(String authToken) {
+        this.authToken = authToken == null ? "" : authToken.trim();
+    }
+
+    public void setHostId(String hostId) {
+        this.hostId = hostId == null ? "" : hostId.trim();
+    }
+
+    public void setEndpointUri(String endpointUri) {
+        this.endpointUri = endpointUri;
+    }
+
+    public long getRecordsUploaded() {
+        return recordsUploaded.get();
+    }
+
+    public long getBatchesPosted() {
+        return batchesPosted.get();
+    }
+
+    public long getBatchesRetried() {
+        return batchesRetried.get();
+    }
+
+    public long getFilesProcessed() {
+        return filesProcessed.get();
+    }
+
+    public long getFilesFailed() {
+        return filesFailed.get();
+    }
+
+    public String getLastResult() {
+        return lastResult;
+    }
+
+    /** Takes the sender lock of the spool folder and prepares the state folder. */
+    public void start() throws IOException {
+        Path logs = Paths.get(logsDir);
+        Files.createDirectories(logs.resolve("pending_upload"));
+        Files.createDirectories(logs.resolve("processed"));
+        Files.createDirectories(logs.resolve("failed_uploads"));
+        lockSpool(logs);
+        checkpoints = new Checkpoints(logs.resolve(".state"));
+        if (hostId.isEmpty()) {
+            hostId = defaultHostId();
+        }
+        template = camelContext.createProducerTemplate();
+    }
+
+    public void stop() throws Exception {
+        if (template != null) {
+            template.stop();
+        }
+    }
+
+    /**
+     * Only one sender per spool folder: an exclusive lock on {@code <logs-dir>/.sender.lock}, held until the
+     * process ends. Another process that holds it makes this one fail with a clear message.
+     */
+    public static synchronized void lockSpool(Path logs) throws IOException {
+        if (processLock != null && processLock.isValid()) {
+            return;
+        }
+        Files.createDirectories(logs);
+        Path lockFile = logs.resolve(".sender.lock");
+        RandomAccessFile raf = new RandomAccessFile(lockFile.toFile(), "rw");
+        FileLock lock = raf.getChannel().tryLock();
+        if (lock == null) {
+            raf.close();
+            throw new IllegalStateException("another sender is already uploading from " + logs.toAbsolutePath()
+                                            + " (it holds " + lockFile + "); stop it or use another relay.logs-dir");
+        }
+        raf.setLength(0);
+        raf.write((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII));
+        processLock = lock;
+    }
+
+    private static String defaultHostId() {
+        try {
+            Path mid = Paths.get("/etc/machine-id");
+            if (Files.isReadable(mid)) {
+                String id = Files.readString(mid).trim();
+                if (!id.isEmpty()) {
+                    return id;
+                }
+            }
+        } catch (IOException e) {
+            // fall through
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "unknown-host";
+        }
+    }
+
+    /** The Idempotency-Key of {@code count} rows from row {@code first} of file {@code name}. */
+    public String key(String name, long first, int count) {
+        return hostId + ":" + name + ":" + first + "+" + count;
+    }
+
+    @Override
+    public void process(Exchange exchange) throws Exception {
+        Path file = Paths.get(exchange.getIn().getHeader(Exchange.FILE_PATH, String.class));
+        String name = file.getFileName().toString();
+        Path errorFile = Paths.get(logsDir, "failed_uploads", name + ".error");
+        long started = System.nanoTime();
+        long resumeAt = checkpoints.load(name);
+        Attempt a = new Attempt(name, resumeAt);
+        try {
+            a.run(file);
+        } catch (UploadException e) {
+            filesFailed.incrementAndGet();
+            lastResult = Instant.now() + " " + name + " failed: " + e.getMessage();
+            if (e.isPermanent()) {
+                Files.createDirectories(errorFile.getParent());
+                Path tmp = errorFile.resolveSibling(errorFile.getFileName() + ".tmp");
+                Files.writeString(tmp, "file: " + name + "\ntime: " + Instant.now() + "\nrows uploaded before: "
+                                       + a.done + "\nerror: " + e.getMessage() + "\n", StandardCharsets.UTF_8);
+                Files.move(tmp, errorFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                LOG.error("Upload of {} failed permanently (not retried until moved back to pending_upload/): {}", name, e.getMessage());
+            } else {
+                LOG.warn("Upload of {} failed, will be retried from failed_uploads/ (resuming at row {}): {}", name, a.done, e.getMessage());
+            }
+            throw e;
+        }
+        checkpoints.delete(name);
+        Files.deleteIfExists(errorFile);
+        filesProcessed.incrementAndGet();
+        double secs = (System.nanoTime() - started) / 1e9;
+        lastResult = Instant.now() + " " + name + " uploaded: " + a.done + " records";
+        LOG.info("Uploaded {}: {} records in {} batches ({} retried{}) in {} s", name, a.done - resumeAt, a.batches,
+                a.retried, resumeAt > 0 ? ", resumed at row " + resumeAt : "", String.format("%.2f", secs));
+    }
+
+    /** One attempt at one file. */
+    private final class Attempt {
+        final String name;
+        long done;
+        int batches;
+        int retried;
+        private final Deque<InFlight> inFlight = new ArrayDeque<>();
+        private UploadException failure;
+
+        Attempt(String name, long done) {
+            this.name = name;
+            this.done = done;
+        }
+
+        void run(Path file) throws UploadException, IOException {
+            try (SpoolReader reader = new SpoolReader(file)) {
+                reader.skip(done);
+                long next = done;
+                while (failure == null) {
+                    List<SpoolRow> rows = new ArrayList<>(batchSize);
+                    SpoolRow r;
+                    while (rows.size() < batchSize && (r = reader.next()) != null) {
+                        rows.add(r);
+                    }
+                    if (rows.isEmpty()) {
+                        break;
+                    }
+                    byte[] json = JsonBatchWriter.write(rows, 0, rows.size());
+                    inFlight.add(new InFlight(next, rows, post(json, key(name, next, rows.size()))));
+                    next += rows.size();
+                    while (inFlight.size() >= parallelBatches && failure == null) {
+                        complete(inFlight.poll());
+                    }
+                }
+            } catch (SpoolFormatException e) {
+                fail(e);
+            } finally {
+                while (!inFlight.isEmpty()) {
+                    complete(inFlight.poll());
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        }
+
+        private void fail(UploadException e) {
+            if (failure == null) {
+                failure = e;
+            }
+        }
+
+        /** Waits for the oldest batch in flight; on success moves the checkpoint past it. */
+        private void complete(InFlight b) {
+            Exchange ex = b.future.join();
+            batches++;
+            batchesPosted.incrementAndGet();
+            Integer redeliveries = ex.getIn().getHeader(Exchange.REDELIVERY_COUNTER, Integer.class);
+            if (redeliveries != null && redeliveries > 0) {
+                retried++;
+                batchesRetried.incrementAndGet();
+            }
+            Exception e = ex.getException();
+            if (e == null || failure != null) {
+                if (e == null && failure == null) {
+                    advance(b);
+                }
+                return;
+            }
+            HttpOperationFailedException http = ex.getException(HttpOperationFailedException.class);
+            if (http != null && http.getStatusCode() == 413) {
+                try {
+                    postSplit(b.first, b.rows, 0, b.rows.size());
+                    advance(b);
+                } catch (UploadException split) {
+                    fail(split);
+                }
+                return;
+            }
+            fail(classify(ex, b.first / Math.max(1, batchSize)));
+        }
+
+        private void advance(InFlight b) {
+            done = b.first + b.rows.size();
+            recordsUploaded.addAndGet(b.rows.size());
+            try {
+                checkpoints.save(name, done);
+            } catch (IOException io) {
+                fail(new UploadException(false, "cannot save the checkpoint: " + io));
+            }
+        }
+
+        /** 413: post the two halves one after the other, each split again on a 413, down to one record. */
+        private void postSplit(long first, List<SpoolRow> rows, int from, int to) throws UploadException {
+            int n = to - from;
+            int mid = from + n / 2;
+            for (int[] half : new int[][] { { from, mid }, { mid, to } }) {
+                int count = half[1] - half[0];
+                if (count == 0) {
+                    continue;
+                }
+                long start = first + half[0];
+                Exchange ex = post(JsonBatchWriter.write(rows, half[0], half[1]), key(name, start, count)).join();
+                batchesPosted.incrementAndGet();
+                HttpOperationFailedException http = ex.getException(HttpOperationFailedException.class);
+                if (http != null && http.getStatusCode() == 413 && count > 1) {
+                    postSplit(first, rows, half[0], half[1]);
+                } else if (ex.getException() != null) {
+                    throw classify(ex, first / Math.max(1, batchSize));
+                }
+            }
+        }
+    }
+
+    private record InFlight(long first, List<SpoolRow> rows, CompletableFuture<Exchange> future) {
+    }
+
+    private CompletableFuture<Exchange> post(byte[] json, String idempotencyKey) {
+        Exchange ex = new DefaultExchange(camelContext);
+        ex.getIn().setBody(json);
+        ex.getIn().setHeader(Exchange.HTTP_METHOD, "POST");
+        ex.getIn().setHeader(Exchange.CONTENT_TYPE, "application/json");
+        ex.getIn().setHeader("Idempotency-Key", idempotencyKey);
+        if (!authToken.isEmpty()) {
+            ex.getIn().setHeader("Authorization", "Bearer " + authToken);
+        }
+        return template.asyncSend(endpointUri, ex);
+    }
+
+    /** Transient: connection errors, timeouts, 408, 429, 5xx. Permanent: any other 4xx (and 3xx). */
+    static UploadException classify(Exchange ex, long batchIndex) {
+        Exception e = ex.getException();
+        HttpOperationFailedException http = ex.getException(HttpOperationFailedException.class);
+        if (http != null) {
+            int s = http.getStatusCode();
+            String body = http.getResponseBody() == null ? "" : http.getResponseBody();
+            body = body.length() > 500 ? body.substring(0, 500) + "..." : body;
+            String msg = "HTTP " + s + " on batch " + batchIndex + ": " + body.replaceAll("\\s+", " ").strip();
+            boolean transientStatus = s == 408 || s == 429 || s >= 500;
+            return new UploadException(!transientStatus, msg);
+        }
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return new UploadException(false, "batch " + batchIndex + ": " + root.getClass().getSimpleName() + ": " + root.getMessage());
+    }
+}

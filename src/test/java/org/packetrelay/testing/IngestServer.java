@@ -1,0 +1,230 @@
+package org.packetrelay.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import org.packetrelay.catalog.Field;
+
+/**
+ * A real HTTP ingest server on 127.0.0.1 for the tests: checks every body strictly (a JSON array of objects with
+ * exactly the catalog's keys, each value of its field's JSON type or null), stores records by Idempotency-Key
+ * (a repeated key is answered 200 and not stored twice) and can be told to misbehave.
+ */
+public final class IngestServer implements AutoCloseable {
+    /** What to do with one request instead of storing it; null: behave. */
+    public record Fault(int status, Map<String, String> headers, String body, long delayMs, boolean dropConnection) {
+        public static Fault status(int status, String body) {
+            return new Fault(status, Map.of(), body, 0, false);
+        }
+
+        public static Fault status(int status, Map<String, String> headers) {
+            return new Fault(status, headers, "", 0, false);
+        }
+
+        public static Fault delay(long ms) {
+            return new Fault(0, Map.of(), "", ms, false);
+        }
+
+        public static Fault drop() {
+            return new Fault(0, Map.of(), "", 0, true);
+        }
+    }
+
+    /** A request as the fault plan sees it. */
+    public record Request(int number, String key, int records) {
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .configure(com.fasterxml.jackson.databind.cfg.JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false);
+    private final HttpServer server;
+    private final Map<String, List<JsonNode>> stored = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> postsPerKey = new ConcurrentHashMap<>();
+    private final AtomicInteger requests = new AtomicInteger();
+    private final AtomicLong recordsStored = new AtomicLong();
+    private final AtomicInteger maxBatch = new AtomicInteger();
+    private final List<String> problems = new CopyOnWriteArrayList<>();
+    private volatile Function<Request, Fault> faults = r -> null;
+    private volatile int maxRecordsPerRequest = Integer.MAX_VALUE;
+
+    public IngestServer(int port) throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
+        server.setExecutor(Executors.newFixedThreadPool(8));
+        server.createContext("/ingest_packets", this::handle);
+        server.start();
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + port() + "/ingest_packets";
+    }
+
+    public void faults(Function<Request, Fault> plan) {
+        this.faults = plan;
+    }
+
+    /** Answers 413 to any body with more records than this. */
+    public void maxRecordsPerRequest(int n) {
+        this.maxRecordsPerRequest = n;
+    }
+
+    public long recordsStored() {
+        return recordsStored.get();
+    }
+
+    public int requests() {
+        return requests.get();
+    }
+
+    public int maxBatch() {
+        return maxBatch.get();
+    }
+
+    public Map<String, List<JsonNode>> stored() {
+        return stored;
+    }
+
+    public Map<String, AtomicInteger> postsPerKey() {
+        return postsPerKey;
+    }
+
+    /** Type errors found in bodies (empty when every body was valid). */
+    public List<String> problems() {
+        return problems;
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        int n = requests.incrementAndGet();
+        try (ex) {
+            byte[] body;
+            try (InputStream in = ex.getRequestBody()) {
+                body = in.readAllBytes();
+            }
+            String key = ex.getRequestHeaders().getFirst("Idempotency-Key");
+            JsonNode root;
+            try {
+                root = JSON.readTree(body);
+            } catch (IOException e) {
+                respond(ex, 400, "not JSON: " + e.getMessage());
+                return;
+            }
+            Fault f = faults.apply(new Request(n, key, root != null && root.isArray() ? root.size() : -1));
+            if (f != null) {
+                if (f.dropConnection()) {
+                    // close the socket without any answer
+                    throw new IOException("dropping connection on purpose");
+                }
+                if (f.delayMs() > 0) {
+                    Thread.sleep(f.delayMs());
+                }
+                if (f.status() > 0) {
+                    f.headers().forEach((k, v) -> ex.getResponseHeaders().add(k, v));
+                    respond(ex, f.status(), f.body());
+                    return;
+                }
+            }
+            if (!"application/json".equals(ex.getRequestHeaders().getFirst("Content-Type"))) {
+                problems.add("Content-Type " + ex.getRequestHeaders().getFirst("Content-Type"));
+            }
+            if (key == null || key.isBlank()) {
+                problems.add("request without Idempotency-Key");
+                respond(ex, 400, "Idempotency-Key missing");
+                return;
+            }
+            String why = validate(root);
+            if (why != null) {
+                problems.add(why);
+                respond(ex, 422, why);
+                return;
+            }
+            if (root.size() > maxRecordsPerRequest) {
+                respond(ex, 413, "too many records: " + root.size());
+                return;
+            }
+            maxBatch.accumulateAndGet(root.size(), Math::max);
+            postsPerKey.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+            List<JsonNode> records = new java.util.ArrayList<>();
+            root.forEach(records::add);
+            if (stored.putIfAbsent(key, records) == null) {
+                recordsStored.addAndGet(records.size());
+            }
+            respond(ex, 200, "{\"stored\":" + records.size() + "}");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The strict type check: null or the field type's JSON type, exactly the catalog's keys. */
+    static String validate(JsonNode root) {
+        if (root == null || !root.isArray()) {
+            return "body is not a JSON array";
+        }
+        for (JsonNode rec : root) {
+            if (!rec.isObject() || rec.size() != Field.COUNT) {
+                return "record is not an object with " + Field.COUNT + " keys: " + rec;
+            }
+            for (Field f : Field.ALL) {
+                JsonNode v = rec.get(f.key());
+                if (v == null) {
+                    return "missing key " + f.key();
+                }
+                if (v.isNull()) {
+                    continue;
+                }
+                boolean ok = switch (f.type()) {
+                    case INT, LONG -> v.isIntegralNumber();
+                    case TIMESTAMP -> v.isNumber();
+                    case BOOL -> v.isBoolean();
+                    case STRING -> v.isTextual();
+                };
+                if (!ok) {
+                    return f.key() + " has the wrong JSON type: " + v;
+                }
+            }
+            Iterator<String> names = rec.fieldNames();
+            while (names.hasNext()) {
+                String k = names.next();
+                if (Field.byKey(k) == null) {
+                    return "unknown key " + k;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static void respond(HttpExchange ex, int status, String body) throws IOException {
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(status, b.length == 0 ? -1 : b.length);
+        if (b.length > 0) {
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(b);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+    }
+}
