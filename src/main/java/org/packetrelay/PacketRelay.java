@@ -73,6 +73,15 @@ public final class PacketRelay {
         if (!url.startsWith("http://") && !url.startsWith("https://")) {
             throw new IllegalArgumentException("bad setting sender.url='" + url + "': expected an http:// or https:// URL");
         }
+        s.getInt("sender.parallel-batches", 1, 64);
+        s.getInt("sender.prune-after-days", 0, 36500);
+        if (roles.contains("sender")) {
+            try {
+                org.packetrelay.upload.FileUploader.lockSpool(java.nio.file.Paths.get(s.get("relay.logs-dir")));
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("cannot lock the spool folder " + s.get("relay.logs-dir") + ": " + e.getMessage());
+            }
+        }
         if (roles.contains("sniffer")) {
             PcapEndpoint ep = new PcapEndpoint("pcap:" + s.get("sniffer.interfaces"), new PcapComponent());
             ep.setInterfaces(s.get("sniffer.interfaces"));

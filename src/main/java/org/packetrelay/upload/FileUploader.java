@@ -55,6 +55,7 @@ public class FileUploader implements Processor, CamelContextAware {
     private String authToken = "";
     private String hostId = "";
     private String endpointUri = "direct:post-batch";
+    private int pruneAfterDays;
     private Checkpoints checkpoints;
     private final AtomicLong recordsUploaded = new AtomicLong();
     private final AtomicLong batchesPosted = new AtomicLong();
@@ -92,6 +93,11 @@ public class FileUploader implements Processor, CamelContextAware {
 
     public void setHostId(String hostId) {
         this.hostId = hostId == null ? "" : hostId.trim();
+    }
+
+    /** Files in processed/ and failed_uploads/ older than this many days are deleted; 0: never. */
+    public void setPruneAfterDays(int pruneAfterDays) {
+        this.pruneAfterDays = pruneAfterDays;
     }
 
     public void setEndpointUri(String endpointUri) {
@@ -180,6 +186,32 @@ public class FileUploader implements Processor, CamelContextAware {
             return InetAddress.getLocalHost().getHostName();
         } catch (IOException e) {
             return "unknown-host";
+        }
+    }
+
+    /** Deletes what is older than {@code pruneAfterDays} in processed/ (first) and failed_uploads/. */
+    public void prune() throws IOException {
+        if (pruneAfterDays <= 0) {
+            return;
+        }
+        long cutoff = System.currentTimeMillis() - pruneAfterDays * 86_400_000L;
+        for (String folder : new String[] { "processed", "failed_uploads" }) {
+            Path dir = Paths.get(logsDir, folder);
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            int n = 0;
+            try (var files = Files.newDirectoryStream(dir)) {
+                for (Path p : files) {
+                    if (Files.isRegularFile(p) && Files.getLastModifiedTime(p).toMillis() < cutoff) {
+                        Files.deleteIfExists(p);
+                        n++;
+                    }
+                }
+            }
+            if (n > 0) {
+                LOG.info("Pruned {} files older than {} days from {}", n, pruneAfterDays, dir);
+            }
         }
     }
 
