@@ -1,7 +1,6 @@
 package org.packetrelay.pcap;
 
 import java.nio.file.Path;
-import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -24,12 +23,11 @@ import org.pcap4j.core.NotOpenException;
 import org.pcap4j.core.PcapHandle;
 import org.pcap4j.core.PcapNativeException;
 import org.pcap4j.core.PcapStat;
-import org.pcap4j.core.RawPacketListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One capture thread per interface (or one replay thread), each running pcap4j's raw loop, decoding every packet
+ * One capture thread per interface (or one replay thread), each running libpcap's loop ({@link NativeLoop}), decoding every packet
  * into a CSV row and handing rows over in micro-batches bounded by count ({@code batchSize}) and age
  * ({@code batchInterval}). Stop: breakLoop, join, close. Suspend: the loops wait with their handles open.
  */
@@ -237,7 +235,7 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
     }
 
     /** One interface (or the replay of a list of files) on one thread. */
-    private final class Capture implements Runnable, RawPacketListener {
+    private final class Capture implements Runnable, NativeLoop.Listener {
         final String name;
         final List<Path> files;
         final PcapSources sources;
@@ -250,6 +248,7 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
         final Object batchLock = new Object();
         final Object sendLock = new Object();
         final int timestampDigits;
+        final boolean nano;
         String sourceName;
         int dlt;
         PacketBatch batch;
@@ -263,14 +262,16 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
             this.files = null;
             this.sources = null;
             this.dlt = handle.getDlt().value();
-            this.timestampDigits = handle.getTimestampPrecision() == PcapHandle.TimestampPrecision.NANO ? 9 : 6;
+            this.nano = handle.getTimestampPrecision() == PcapHandle.TimestampPrecision.NANO;
+            this.timestampDigits = nano ? 9 : 6;
         }
 
         Capture(List<Path> files, PcapSources sources) {
             this.name = endpoint.getFile();
             this.files = files;
             this.sources = sources;
-            this.timestampDigits = endpoint.isNanosecondTimestamps() ? 9 : 6;
+            this.nano = endpoint.isNanosecondTimestamps();
+            this.timestampDigits = nano ? 9 : 6;
         }
 
         @Override
@@ -297,16 +298,21 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
                 if (awaitResume()) {
                     continue;
                 }
-                try {
-                    handle.loop(-1, this);
-                } catch (InterruptedException e) {
-                    // breakLoop(): stop, suspend or nothing (a spurious break); the loop condition decides
-                } catch (PcapNativeException e) {
-                    LOG.warn("Capture error on {}: {} (retrying in 1 s)", name, e.getMessage());
+                int rc = NativeLoop.loop(handle, nano, this);
+                if (rc == -1 && running) {
+                    // pcap_loop < 0 other than a break: the interface went away or another error
+                    LOG.warn("Capture error on {}: {} (retrying in 1 s)", name, lastError());
                     sleep(1000);
-                } catch (NotOpenException e) {
-                    return;
                 }
+                // rc == -2: breakLoop() for stop or suspend; the loop condition decides
+            }
+        }
+
+        private String lastError() {
+            try {
+                return handle.getError();
+            } catch (NotOpenException e) {
+                return "handle closed";
             }
         }
 
@@ -329,21 +335,20 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
                 long before = captured.sum();
                 try {
                     while (running) {
-                        try {
-                            h.loop(-1, this);
+                        int rc = NativeLoop.loop(h, nano, this);
+                        if (rc == 0) {
                             break; // end of file
-                        } catch (InterruptedException e) {
-                            if (!awaitResume() && !running) {
-                                return;
-                            }
-                            // resumed: libpcap continues where it stopped
+                        }
+                        if (rc == -1) {
+                            LOG.warn("Capture file {} ends in an error after {} packets: {}", file, captured.sum() - before,
+                                    lastError());
+                            break;
+                        }
+                        // rc == -2: breakLoop() for stop or suspend; libpcap continues where it stopped
+                        if (!awaitResume() && !running) {
+                            return;
                         }
                     }
-                } catch (PcapNativeException e) {
-                    LOG.warn("Capture file {} ends in an error after {} packets: {}", file, captured.sum() - before,
-                            e.getMessage());
-                } catch (NotOpenException e) {
-                    return;
                 } finally {
                     handle = null;
                     h.close();
@@ -371,12 +376,8 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
         }
 
         @Override
-        public void gotPacket(byte[] data) {
-            PcapHandle h = handle;
-            Timestamp ts = h.getTimestamp();
-            Integer orig = h.getOriginalLength();
-            long nanos = Math.floorDiv(ts.getTime(), 1000L) * 1_000_000_000L + ts.getNanos();
-            decoder.decode(dlt, data, orig == null ? data.length : orig, nanos, timestampDigits, sourceName, record);
+        public void packet(byte[] data, int wireLength, long epochNanos) {
+            decoder.decode(dlt, data, wireLength, epochNanos, timestampDigits, sourceName, record);
             captured.increment();
             if (record.has(Field.DECODE_ERROR)) {
                 decodeErrors.increment();

@@ -57,8 +57,25 @@ final class PcapSources {
             compileFilter(endpoint.getFilter());
         }
         if (isReplay()) {
-            for (Path p : files()) {
-                openOffline(p).close();
+            // a single file must be readable; in a folder or glob, files that are not captures are skipped
+            List<Path> files = files();
+            int readable = 0;
+            PcapException first = null;
+            for (Path p : files) {
+                try {
+                    openOffline(p).close();
+                    readable++;
+                } catch (PcapException e) {
+                    if (first == null) {
+                        first = e;
+                    }
+                    if (files.size() > 1) {
+                        LOG.warn("Will skip {}", e.getMessage());
+                    }
+                }
+            }
+            if (readable == 0) {
+                throw first;
             }
         } else {
             List<String> names = interfaceNames();
