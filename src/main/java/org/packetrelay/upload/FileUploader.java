@@ -50,6 +50,7 @@ public class FileUploader implements Processor, CamelContextAware {
     private CamelContext camelContext;
     private ProducerTemplate template;
     private String logsDir = "logs";
+    private String roles = "sender";
     private int batchSize = 500;
     private int parallelBatches = 4;
     private String authToken = "";
@@ -76,6 +77,10 @@ public class FileUploader implements Processor, CamelContextAware {
 
     public void setLogsDir(String logsDir) {
         this.logsDir = logsDir;
+    }
+
+    public void setRoles(String roles) {
+        this.roles = roles;
     }
 
     public void setBatchSize(int batchSize) {
@@ -130,6 +135,9 @@ public class FileUploader implements Processor, CamelContextAware {
 
     /** Takes the sender lock of the spool folder and prepares the state folder. */
     public void start() throws IOException {
+        if (roles == null || !roles.contains("sender")) {
+            return;
+        }
         Path logs = Paths.get(logsDir);
         Files.createDirectories(logs.resolve("pending_upload"));
         Files.createDirectories(logs.resolve("processed"));

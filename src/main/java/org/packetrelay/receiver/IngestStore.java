@@ -1,0 +1,449 @@
+package org.packetrelay.receiver;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigDecimal;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.Processor;
+import org.packetrelay.catalog.Field;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded ingest server's store: validates a POSTed batch (a JSON array of flat objects whose keys are the
+ * catalog's and whose values have the catalog's JSON types), and stores all its records in one transaction into
+ * an SQL database (H2 by default; the JDBC URL is a setting, PostgreSQL works the same). A repeated
+ * {@code Idempotency-Key} is answered 200 and not stored twice (a primary key on the key). A rejected batch is
+ * never stored in part.
+ */
+public class IngestStore implements Processor {
+    private static final Logger LOG = LoggerFactory.getLogger(IngestStore.class);
+    private static final JsonFactory JSON = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
+    private String roles = "receiver";
+    private String jdbcUrl = "jdbc:h2:file:./logs/ingest";
+    private String jdbcUser = "";
+    private String jdbcPassword = "";
+    private String host = "127.0.0.1";
+    private String authToken = "";
+    private int maxRecords = 10_000;
+    private int maxStringLength = 65_536;
+    private long maxBodyBytes = 32L * 1024 * 1024;
+    private int poolSize = 4;
+    private BlockingQueue<Connection> pool;
+    private String insertSql;
+    private final AtomicLong recordsStored = new AtomicLong();
+    private final AtomicLong batchesStored = new AtomicLong();
+    private final AtomicLong duplicates = new AtomicLong();
+    private final AtomicLong rejected = new AtomicLong();
+
+    public void setRoles(String roles) {
+        this.roles = roles;
+    }
+
+    public void setJdbcUrl(String jdbcUrl) {
+        this.jdbcUrl = jdbcUrl;
+    }
+
+    public void setJdbcUser(String jdbcUser) {
+        this.jdbcUser = jdbcUser;
+    }
+
+    public void setJdbcPassword(String jdbcPassword) {
+        this.jdbcPassword = jdbcPassword;
+    }
+
+    public void setHost(String host) {
+        this.host = host;
+    }
+
+    /** Bearer token the senders must present; required whenever the server listens beyond loopback. */
+    public void setAuthToken(String authToken) {
+        this.authToken = authToken == null ? "" : authToken.trim();
+    }
+
+    public void setMaxRecords(int maxRecords) {
+        this.maxRecords = maxRecords;
+    }
+
+    public void setMaxStringLength(int maxStringLength) {
+        this.maxStringLength = maxStringLength;
+    }
+
+    public void setMaxBodyBytes(long maxBodyBytes) {
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    public long getRecordsStored() {
+        return recordsStored.get();
+    }
+
+    public long getBatchesStored() {
+        return batchesStored.get();
+    }
+
+    public long getDuplicates() {
+        return duplicates.get();
+    }
+
+    public long getRejected() {
+        return rejected.get();
+    }
+
+    private boolean active() {
+        return roles != null && roles.contains("receiver");
+    }
+
+    static boolean isLoopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    public void start() throws SQLException {
+        if (!active()) {
+            return;
+        }
+        if (!isLoopback(host) && authToken.isEmpty()) {
+            throw new IllegalStateException("receiver.host=" + host + " listens beyond loopback: set receiver.auth-token "
+                                            + "(or sender.auth-token) so that only senders with the token can store records");
+        }
+        if (jdbcUrl.startsWith("jdbc:h2:file:")) {
+            // H2 wants relative paths spelled ./name; relay.logs-dir is often relative
+            String path = jdbcUrl.substring("jdbc:h2:file:".length());
+            if (!path.startsWith("/") && !path.startsWith("./") && !path.startsWith("~")) {
+                jdbcUrl = "jdbc:h2:file:./" + path;
+            }
+        }
+        pool = new ArrayBlockingQueue<>(poolSize);
+        for (int i = 0; i < poolSize; i++) {
+            Connection c = DriverManager.getConnection(jdbcUrl, jdbcUser, jdbcPassword);
+            c.setAutoCommit(false);
+            pool.add(c);
+        }
+        createTables();
+        StringBuilder cols = new StringBuilder("idempotency_key");
+        StringBuilder qs = new StringBuilder("?");
+        for (Field f : Field.ALL) {
+            cols.append(", \"").append(f.key()).append('"');
+            qs.append(", ?");
+        }
+        insertSql = "INSERT INTO packets (" + cols + ") VALUES (" + qs + ")";
+        LOG.info("Ingest store ready: {} ({} records stored)", jdbcUrl.replaceAll("password=[^;&]*", "password=***"), count());
+    }
+
+    public void stop() {
+        if (pool == null) {
+            return;
+        }
+        for (Connection c : pool) {
+            try {
+                c.close();
+            } catch (SQLException e) {
+                LOG.debug("closing: {}", e.getMessage());
+            }
+        }
+        pool = null;
+    }
+
+    private void createTables() throws SQLException {
+        StringBuilder ddl = new StringBuilder("CREATE TABLE IF NOT EXISTS packets (idempotency_key VARCHAR(512)");
+        for (Field f : Field.ALL) {
+            ddl.append(", \"").append(f.key()).append("\" ").append(switch (f.type()) {
+                case TIMESTAMP -> "NUMERIC(20,9)";
+                case INT -> "INTEGER";
+                case LONG -> "BIGINT";
+                case BOOL -> "BOOLEAN";
+                case STRING -> "VARCHAR";
+            });
+        }
+        ddl.append(')');
+        Connection c = borrow();
+        try (Statement st = c.createStatement()) {
+            st.execute(ddl.toString());
+            st.execute("CREATE TABLE IF NOT EXISTS ingest_batches (idempotency_key VARCHAR(512) PRIMARY KEY, "
+                       + "records INTEGER NOT NULL, received_at TIMESTAMP NOT NULL)");
+            c.commit();
+        } finally {
+            pool.add(c);
+        }
+    }
+
+    private Connection borrow() throws SQLException {
+        try {
+            Connection c = pool.poll(30, TimeUnit.SECONDS);
+            if (c == null) {
+                throw new SQLException("no database connection free within 30 s");
+            }
+            return c;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted");
+        }
+    }
+
+    /** Rows in the packets table. */
+    public long count() throws SQLException {
+        Connection c = borrow();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM packets")) {
+            rs.next();
+            long n = rs.getLong(1);
+            c.commit();
+            return n;
+        } finally {
+            pool.add(c);
+        }
+    }
+
+    /** GET /health */
+    public String health() throws SQLException {
+        return "{\"status\":\"UP\",\"records\":" + count() + "}";
+    }
+
+    @Override
+    public void process(Exchange exchange) throws Exception {
+        Message in = exchange.getIn();
+        if (!authToken.isEmpty()) {
+            String auth = in.getHeader("Authorization", String.class);
+            if (auth == null || !MessageDigest.isEqual(("Bearer " + authToken).getBytes(StandardCharsets.UTF_8),
+                    auth.trim().getBytes(StandardCharsets.UTF_8))) {
+                reply(exchange, 401, "{\"error\":\"missing or wrong bearer token\"}");
+                return;
+            }
+        }
+        String contentType = in.getHeader(Exchange.CONTENT_TYPE, String.class);
+        if (contentType == null || !contentType.toLowerCase().startsWith("application/json")) {
+            reply(exchange, 415, "{\"error\":\"Content-Type must be application/json\"}");
+            return;
+        }
+        byte[] body;
+        try (InputStream is = in.getBody(InputStream.class)) {
+            body = is == null ? new byte[0] : is.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
+        }
+        if (body.length > maxBodyBytes) {
+            reply(exchange, 413, "{\"error\":\"body larger than " + maxBodyBytes + " bytes\"}");
+            return;
+        }
+        List<Object[]> records;
+        try {
+            records = parse(body);
+        } catch (Rejected r) {
+            rejected.incrementAndGet();
+            reply(exchange, r.status, "{\"error\":" + quote(r.getMessage()) + "}");
+            return;
+        }
+        String key = in.getHeader("Idempotency-Key", String.class);
+        if (key != null && key.length() > 512) {
+            reply(exchange, 400, "{\"error\":\"Idempotency-Key longer than 512 characters\"}");
+            return;
+        }
+        if (store(key, records)) {
+            reply(exchange, 200, "{\"stored\":" + records.size() + "}");
+        } else {
+            reply(exchange, 200, "{\"stored\":0,\"duplicate\":true}");
+        }
+    }
+
+    private static void reply(Exchange exchange, int status, String json) {
+        exchange.getMessage().removeHeaders("*");
+        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
+        exchange.getMessage().setBody(json);
+    }
+
+    private static String quote(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                sb.append('\\').append(c);
+            } else if (c < 0x20) {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.append('"').toString();
+    }
+
+    static final class Rejected extends Exception {
+        final int status;
+
+        Rejected(int status, String message) {
+            super(message, null, false, false);
+            this.status = status;
+        }
+    }
+
+    /** The records of a body, each an array in catalog order, or a {@link Rejected} with the reason. */
+    List<Object[]> parse(byte[] body) throws Rejected {
+        List<Object[]> records = new ArrayList<>();
+        try (JsonParser p = JSON.createParser(body)) {
+            if (p.nextToken() != JsonToken.START_ARRAY) {
+                throw new Rejected(422, "body must be a JSON array of records");
+            }
+            JsonToken t;
+            while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+                if (t != JsonToken.START_OBJECT) {
+                    throw new Rejected(422, "record " + records.size() + " is not a JSON object");
+                }
+                if (records.size() >= maxRecords) {
+                    throw new Rejected(413, "more than " + maxRecords + " records in one batch");
+                }
+                Object[] rec = new Object[Field.COUNT];
+                while ((t = p.nextToken()) != JsonToken.END_OBJECT) {
+                    String name = p.currentName();
+                    Field f = Field.byKey(name);
+                    if (f == null) {
+                        throw new Rejected(422, "record " + records.size() + ": unknown key '" + cut(name) + "'");
+                    }
+                    t = p.nextToken();
+                    rec[f.ordinal()] = value(p, t, f, records.size());
+                }
+                records.add(rec);
+            }
+            if (p.nextToken() != null) {
+                throw new Rejected(422, "content after the JSON array");
+            }
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new Rejected(422, "malformed JSON: " + cut(e.getOriginalMessage()));
+        } catch (IOException e) {
+            throw new Rejected(400, "unreadable body: " + e.getMessage());
+        }
+        return records;
+    }
+
+    private Object value(JsonParser p, JsonToken t, Field f, int index) throws IOException, Rejected {
+        if (t == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        String where = "record " + index + ": " + f.key();
+        switch (f.type()) {
+            case INT, LONG -> {
+                if (t != JsonToken.VALUE_NUMBER_INT) {
+                    throw new Rejected(422, where + " must be an integer");
+                }
+                if (f.type() == org.packetrelay.catalog.FieldType.INT && p.getNumberType() != JsonParser.NumberType.INT) {
+                    throw new Rejected(422, where + " is out of the integer range");
+                }
+                if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+                    throw new Rejected(422, where + " is out of range");
+                }
+                return p.getLongValue();
+            }
+            case TIMESTAMP -> {
+                if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_NUMBER_FLOAT) {
+                    throw new Rejected(422, where + " must be a number (epoch seconds)");
+                }
+                BigDecimal d = p.getDecimalValue();
+                if (d.signum() < 0 || d.precision() - d.scale() > 11 || d.scale() > 9) {
+                    throw new Rejected(422, where + " is not epoch seconds with up to 9 decimals");
+                }
+                return d;
+            }
+            case BOOL -> {
+                if (t != JsonToken.VALUE_TRUE && t != JsonToken.VALUE_FALSE) {
+                    throw new Rejected(422, where + " must be true or false");
+                }
+                return t == JsonToken.VALUE_TRUE;
+            }
+            default -> {
+                if (t != JsonToken.VALUE_STRING) {
+                    throw new Rejected(422, where + " must be a string"
+                                            + (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY ? " (nested JSON is not accepted)" : ""));
+                }
+                String s = p.getText();
+                if (s.length() > maxStringLength) {
+                    throw new Rejected(422, where + " is longer than " + maxStringLength + " characters");
+                }
+                return s;
+            }
+        }
+    }
+
+    private static String cut(String s) {
+        return s == null ? "" : s.length() > 100 ? s.substring(0, 100) + "..." : s;
+    }
+
+    /** Stores the records in one transaction; false when the key was stored before. */
+    boolean store(String key, List<Object[]> records) throws SQLException {
+        Connection c = borrow();
+        try {
+            if (key != null) {
+                try (PreparedStatement ps = c.prepareStatement(
+                        "INSERT INTO ingest_batches (idempotency_key, records, received_at) VALUES (?, ?, CURRENT_TIMESTAMP)")) {
+                    ps.setString(1, key);
+                    ps.setInt(2, records.size());
+                    ps.executeUpdate();
+                } catch (SQLException e) {
+                    c.rollback();
+                    if (e.getSQLState() != null && e.getSQLState().startsWith("23")) {
+                        duplicates.incrementAndGet();
+                        return false;
+                    }
+                    throw e;
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(insertSql)) {
+                for (Object[] rec : records) {
+                    ps.setString(1, key);
+                    for (Field f : Field.ALL) {
+                        int i = f.ordinal() + 2;
+                        Object v = rec[f.ordinal()];
+                        if (v == null) {
+                            ps.setNull(i, switch (f.type()) {
+                                case TIMESTAMP -> Types.NUMERIC;
+                                case INT -> Types.INTEGER;
+                                case LONG -> Types.BIGINT;
+                                case BOOL -> Types.BOOLEAN;
+                                case STRING -> Types.VARCHAR;
+                            });
+                        } else {
+                            switch (f.type()) {
+                                case TIMESTAMP -> ps.setBigDecimal(i, (BigDecimal) v);
+                                case INT -> ps.setInt(i, ((Long) v).intValue());
+                                case LONG -> ps.setLong(i, (Long) v);
+                                case BOOL -> ps.setBoolean(i, (Boolean) v);
+                                case STRING -> ps.setString(i, (String) v);
+                            }
+                        }
+                    }
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            c.commit();
+            recordsStored.addAndGet(records.size());
+            batchesStored.incrementAndGet();
+            return true;
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            pool.add(c);
+        }
+    }
+}
