@@ -15,6 +15,9 @@ public final class PacketRelay {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && "status".equals(args[0])) {
+            System.exit(Status.print(Settings.load(), System.out));
+        }
         try {
             preflight(Settings.load());
         } catch (IllegalArgumentException | IllegalStateException | PcapException e) {
@@ -78,6 +81,8 @@ public final class PacketRelay {
             throw new IllegalArgumentException("bad setting sender.url='" + url + "': expected an http:// or https:// URL");
         }
         s.getInt("sender.parallel-batches", 1, 64);
+        s.getInt("sender.unhealthy-after", 1, 86400 * 365);
+        s.getInt("relay.summary-interval", 1, 86400);
         s.getInt("sender.prune-after-days", 0, 36500);
         if (roles.contains("sender")) {
             try {
@@ -91,6 +96,7 @@ public final class PacketRelay {
             ep.setInterfaces(s.get("sniffer.interfaces"));
             ep.setFile(s.get("sniffer.file"));
             ep.setFilter(s.get("sniffer.filter"));
+            ep.setIgnoreTcpTo(s.get("sniffer.ignore-tcp-to"));
             ep.setSnaplen(s.getInt("sniffer.snaplen", 64, 262144));
             ep.setPromiscuous(s.getBool("sniffer.promiscuous"));
             ep.validate();

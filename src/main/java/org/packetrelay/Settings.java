@@ -48,8 +48,12 @@ public final class Settings {
         return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
     }
 
-    /** The value, or "" when the setting is missing. */
+    /** The value, with {@code {{other.key}}} placeholders resolved, or "" when the setting is missing. */
     public String get(String key) {
+        return get(key, 0);
+    }
+
+    private String get(String key, int depth) {
         String v = System.getProperty(key);
         if (v == null) {
             v = System.getenv(envName(key));
@@ -57,7 +61,16 @@ public final class Settings {
         if (v == null) {
             v = file.getProperty(key, "");
         }
-        return v.trim();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\{\\{([^}]+)}}").matcher(v);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            if (depth > 10) {
+                throw new IllegalArgumentException("bad setting " + key + ": placeholders nest too deep");
+            }
+            m.appendReplacement(sb, java.util.regex.Matcher.quoteReplacement(get(m.group(1), depth + 1)));
+        }
+        m.appendTail(sb);
+        return sb.toString().trim();
     }
 
     public int getInt(String key, int min, int max) {

@@ -44,6 +44,7 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
     private ScheduledExecutorService flusher;
     private volatile boolean running;
     private volatile boolean paused;
+    private volatile boolean replayComplete;
 
     public PcapConsumer(PcapEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -92,6 +93,22 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
         return String.join(",", names);
     }
 
+    @ManagedAttribute(description = "Capture threads reading right now (interfaces, or 1 during a replay)")
+    public int getActiveSources() {
+        int n = 0;
+        for (Capture c : snapshot()) {
+            if (c.done.getCount() > 0) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @ManagedAttribute(description = "Whether a replay has read every packet of its capture files")
+    public boolean isReplayComplete() {
+        return replayComplete;
+    }
+
     @ManagedAttribute(description = "Whether capture is paused (route suspended)")
     public boolean isPaused() {
         return paused;
@@ -114,8 +131,8 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
         super.doStart();
         PcapSources sources = PcapSources.of(endpoint);
         PcapSources.libpcapVersion();
-        if (endpoint.getFilter() != null) {
-            sources.compileFilter(endpoint.getFilter());
+        if (endpoint.effectiveFilter() != null) {
+            sources.compileFilter(endpoint.effectiveFilter());
         }
         List<Capture> list = new ArrayList<>();
         if (sources.isReplay()) {
@@ -153,7 +170,7 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
             executor.submit(c);
         }
         LOG.info("Capturing on {} (libpcap {}, filter: {})", getSources(), PcapSources.libpcapVersion(),
-                endpoint.getFilter() == null ? "none" : endpoint.getFilter());
+                endpoint.effectiveFilter() == null ? "none" : endpoint.effectiveFilter());
     }
 
     @Override
@@ -286,7 +303,9 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
                 LOG.error("Capture on {} failed: {}", name, e.toString(), e);
             } finally {
                 try {
-                    flush(files != null && running);
+                    boolean complete = files != null && running;
+                    flush(complete);
+                    replayComplete = complete;
                 } finally {
                     done.countDown();
                 }

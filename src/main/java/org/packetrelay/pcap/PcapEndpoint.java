@@ -29,6 +29,10 @@ public class PcapEndpoint extends DefaultEndpoint {
     private String file;
     @UriParam(description = "BPF filter expression (tcpdump syntax)")
     private String filter;
+    @UriParam(description = "Comma-separated URLs whose TCP traffic is not captured (the relay's own uploads, which"
+                            + " would otherwise be captured, spooled and uploaded again): adds 'not (tcp and host H and"
+                            + " port P)' to the filter for each URL whose host is an IP address or localhost")
+    private String ignoreTcpTo;
     @UriParam(defaultValue = "65535", description = "Bytes kept per packet")
     private int snaplen = 65535;
     @UriParam(defaultValue = "true", description = "Put the interfaces into promiscuous mode")
@@ -91,6 +95,51 @@ public class PcapEndpoint extends DefaultEndpoint {
 
     public void setFilter(String filter) {
         this.filter = filter == null || filter.isBlank() ? null : filter.trim();
+    }
+
+    public String getIgnoreTcpTo() {
+        return ignoreTcpTo;
+    }
+
+    public void setIgnoreTcpTo(String ignoreTcpTo) {
+        this.ignoreTcpTo = ignoreTcpTo == null || ignoreTcpTo.isBlank() ? null : ignoreTcpTo.trim();
+    }
+
+    /**
+     * The BPF filter libpcap gets: {@code filter} and, when capturing live, without the TCP traffic of
+     * {@code ignoreTcpTo}; null for none. A replay applies {@code filter} alone.
+     */
+    public String effectiveFilter() {
+        StringBuilder not = new StringBuilder();
+        if (ignoreTcpTo != null && file == null) {
+            for (String u : ignoreTcpTo.split(",")) {
+                try {
+                    java.net.URI uri = java.net.URI.create(u.trim());
+                    String host = uri.getHost();
+                    int port = uri.getPort() > 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+                    if (host == null) {
+                        continue;
+                    }
+                    host = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+                    String hosts;
+                    if ("localhost".equalsIgnoreCase(host)) {
+                        hosts = "host 127.0.0.1 or host ::1";
+                    } else if (host.matches("[0-9.]+") || host.contains(":")) {
+                        hosts = "host " + host;
+                    } else {
+                        continue; // a name: resolving it in the filter could fail start-up; capture it
+                    }
+                    not.append(not.length() == 0 ? "" : " and ").append("not (tcp and (").append(hosts).append(") and port ")
+                            .append(port).append(')');
+                } catch (IllegalArgumentException e) {
+                    // not a URL: nothing to ignore
+                }
+            }
+        }
+        if (not.length() == 0) {
+            return filter;
+        }
+        return filter == null ? not.toString() : "(" + filter + ") and " + not;
     }
 
     public int getSnaplen() {

@@ -53,8 +53,8 @@ final class PcapSources {
         if (endpoint.getBatchSize() < 1 || endpoint.getBatchInterval() < 1) {
             throw new PcapException("batchSize and batchInterval must be at least 1");
         }
-        if (endpoint.getFilter() != null) {
-            compileFilter(endpoint.getFilter());
+        if (endpoint.effectiveFilter() != null) {
+            compileFilter(endpoint.effectiveFilter());
         }
         if (isReplay()) {
             // a single file must be readable; in a folder or glob, files that are not captures are skipped
@@ -107,6 +107,13 @@ final class PcapSources {
     }
 
     void compileFilter(String filter) {
+        if (filter.equals(endpoint.effectiveFilter()) && endpoint.getFilter() != null) {
+            compileOnly(endpoint.getFilter()); // name the user's own expression when it is the one at fault
+        }
+        compileOnly(filter);
+    }
+
+    private void compileOnly(String filter) {
         try (PcapHandle dead = Pcaps.openDead(org.pcap4j.packet.namednumber.DataLinkType.EN10MB, endpoint.getSnaplen())) {
             BpfProgram prog = dead.compileFilter(filter, BpfProgram.BpfCompileMode.OPTIMIZE, PcapHandle.PCAP_NETMASK_UNKNOWN);
             prog.free();
@@ -203,11 +210,22 @@ final class PcapSources {
     }
 
     PcapHandle openOffline(Path file) {
+        PcapHandle h;
         try {
-            return Pcaps.openOffline(file.toString(), precision());
+            h = Pcaps.openOffline(file.toString(), precision());
         } catch (PcapNativeException e) {
             throw new PcapException("cannot read capture file " + file + ": " + e.getMessage());
         }
+        String filter = endpoint.effectiveFilter();
+        if (filter != null) {
+            try {
+                h.setFilter(filter, BpfProgram.BpfCompileMode.OPTIMIZE);
+            } catch (PcapNativeException | org.pcap4j.core.NotOpenException e) {
+                h.close();
+                throw new PcapException("BPF filter '" + filter + "' does not apply to " + file + ": " + e.getMessage());
+            }
+        }
+        return h;
     }
 
     private PcapHandle.TimestampPrecision precision() {
@@ -230,12 +248,13 @@ final class PcapSources {
                 throw openError(name, e);
             }
         }
-        if (endpoint.getFilter() != null) {
+        String filter = endpoint.effectiveFilter();
+        if (filter != null) {
             try {
-                handle.setFilter(endpoint.getFilter(), BpfProgram.BpfCompileMode.OPTIMIZE);
+                handle.setFilter(filter, BpfProgram.BpfCompileMode.OPTIMIZE);
             } catch (PcapNativeException | org.pcap4j.core.NotOpenException e) {
                 handle.close();
-                throw new PcapException("bad BPF filter '" + endpoint.getFilter() + "' on " + name + ": " + e.getMessage());
+                throw new PcapException("bad BPF filter '" + filter + "' on " + name + ": " + e.getMessage());
             }
         }
         return handle;

@@ -116,6 +116,10 @@ public class IngestStore implements Processor {
         return roles != null && roles.contains("receiver");
     }
 
+    public boolean isActive() {
+        return pool != null;
+    }
+
     static boolean isLoopback(String host) {
         try {
             return InetAddress.getByName(host).isLoopbackAddress();

@@ -39,6 +39,7 @@ public class Spool {
 
     private String logsDir = "logs";
     private String roles = "sniffer";
+    private final java.util.concurrent.atomic.AtomicLong filesSpooled = new java.util.concurrent.atomic.AtomicLong();
     private String lastStem = "";
     private int lastSuffix;
 
@@ -52,6 +53,10 @@ public class Spool {
 
     public void setRoles(String roles) {
         this.roles = roles;
+    }
+
+    public long getFilesSpooled() {
+        return filesSpooled.get();
     }
 
     public Path pendingDir() {
@@ -82,6 +87,7 @@ public class Spool {
         if (src instanceof PacketBatch b) {
             batch = b;
         }
+        filesSpooled.incrementAndGet();
         String name = exchange.getIn().getHeader(Exchange.FILE_NAME_PRODUCED, String.class);
         LOG.info("Spooled {}: {} packets{}", name, exchange.getIn().getHeader(PcapConstants.PACKETS),
                 batch != null && batch.getSource() != null ? " (" + batch.getSource().countersLine() + ")" : "");

@@ -64,6 +64,7 @@ public class FileUploader implements Processor, CamelContextAware {
     private final AtomicLong filesProcessed = new AtomicLong();
     private final AtomicLong filesFailed = new AtomicLong();
     private volatile String lastResult = "none yet";
+    private volatile long failingSinceMillis;
 
     @Override
     public void setCamelContext(CamelContext camelContext) {
@@ -133,6 +134,33 @@ public class FileUploader implements Processor, CamelContextAware {
         return lastResult;
     }
 
+    /** When the current run of failed uploads began; 0 when the last upload succeeded. */
+    public long getFailingSinceMillis() {
+        return failingSinceMillis;
+    }
+
+    public boolean isActive() {
+        return checkpoints != null;
+    }
+
+    /** Remembers the last result for the status command ({@code <logs-dir>/.state/last-upload}). */
+    private void result(String text, boolean ok) {
+        lastResult = text;
+        if (ok) {
+            failingSinceMillis = 0;
+        } else if (failingSinceMillis == 0) {
+            failingSinceMillis = System.currentTimeMillis();
+        }
+        try {
+            Path f = Paths.get(logsDir, ".state", "last-upload");
+            Path tmp = f.resolveSibling("last-upload.tmp");
+            Files.writeString(tmp, text + "\n", StandardCharsets.UTF_8);
+            Files.move(tmp, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            LOG.debug("cannot write last-upload: {}", e.toString());
+        }
+    }
+
     /** Takes the sender lock of the spool folder and prepares the state folder. */
     public void start() throws IOException {
         if (roles == null || !roles.contains("sender")) {
@@ -143,6 +171,7 @@ public class FileUploader implements Processor, CamelContextAware {
         Files.createDirectories(logs.resolve("processed"));
         Files.createDirectories(logs.resolve("failed_uploads"));
         lockSpool(logs);
+        Files.createDirectories(logs.resolve(".state"));
         checkpoints = new Checkpoints(logs.resolve(".state"));
         if (hostId.isEmpty()) {
             hostId = defaultHostId();
@@ -240,7 +269,7 @@ public class FileUploader implements Processor, CamelContextAware {
             a.run(file);
         } catch (UploadException e) {
             filesFailed.incrementAndGet();
-            lastResult = Instant.now() + " " + name + " failed: " + e.getMessage();
+            result(Instant.now() + " " + name + " failed: " + e.getMessage(), false);
             if (e.isPermanent()) {
                 Files.createDirectories(errorFile.getParent());
                 Path tmp = errorFile.resolveSibling(errorFile.getFileName() + ".tmp");
@@ -258,7 +287,7 @@ public class FileUploader implements Processor, CamelContextAware {
         Files.deleteIfExists(errorFile);
         filesProcessed.incrementAndGet();
         double secs = (System.nanoTime() - started) / 1e9;
-        lastResult = Instant.now() + " " + name + " uploaded: " + a.done + " records";
+        result(Instant.now() + " " + name + " uploaded: " + a.done + " records", true);
         LOG.info("Uploaded {}: {} records in {} batches ({} retried{}) in {} s", name, a.done - resumeAt, a.batches,
                 a.retried, resumeAt > 0 ? ", resumed at row " + resumeAt : "", String.format("%.2f", secs));
     }

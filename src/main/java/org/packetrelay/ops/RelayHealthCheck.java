@@ -1,0 +1,71 @@
+package org.packetrelay.ops;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.camel.ServiceStatus;
+import org.apache.camel.health.HealthCheckResultBuilder;
+import org.apache.camel.impl.health.AbstractHealthCheck;
+import org.packetrelay.pcap.PcapConsumer;
+import org.packetrelay.upload.FileUploader;
+
+/**
+ * {@code /observe/health}: DOWN when the sniffer captures on no interface, when the spool folder is not writable,
+ * or when uploads have been failing for longer than {@code sender.unhealthy-after} seconds.
+ */
+public class RelayHealthCheck extends AbstractHealthCheck {
+    private String roles = "";
+    private String logsDir = "logs";
+    private long unhealthyAfterSeconds = 600;
+
+    public RelayHealthCheck() {
+        super("packet-relay", "relay");
+    }
+
+    public void setRoles(String roles) {
+        this.roles = roles;
+    }
+
+    public void setLogsDir(String logsDir) {
+        this.logsDir = logsDir;
+    }
+
+    public void setUnhealthyAfterSeconds(long unhealthyAfterSeconds) {
+        this.unhealthyAfterSeconds = unhealthyAfterSeconds;
+    }
+
+    @Override
+    protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
+        builder.up();
+        Path pending = Paths.get(logsDir, "pending_upload");
+        if ((roles.contains("sniffer") || roles.contains("sender")) && !(Files.isDirectory(pending) && Files.isWritable(pending))) {
+            builder.down().message("spool folder " + pending + " is not writable");
+            return;
+        }
+        if (roles.contains("sniffer")) {
+            RelayMetrics m = getCamelContext().getRegistry().lookupByNameAndType("relayMetrics", RelayMetrics.class);
+            List<PcapConsumer> caps = m == null ? List.of() : m.captures();
+            boolean capturing = caps.stream().anyMatch(c -> c.isRunAllowed() && !c.isPaused() && c.getActiveSources() > 0);
+            ServiceStatus route = getCamelContext().getRouteController().getRouteStatus("capture");
+            boolean replayDone = caps.stream().anyMatch(PcapConsumer::isReplayComplete);
+            if (!capturing && !replayDone) {
+                builder.down().message("no interface captures (capture route: " + route + ")");
+                return;
+            }
+            caps.forEach(c -> builder.detail("capture." + c.getSources(), c.getPacketsCaptured()));
+        }
+        if (roles.contains("sender")) {
+            FileUploader u = getCamelContext().getRegistry().lookupByNameAndType("uploader", FileUploader.class);
+            if (u != null) {
+                long since = u.getFailingSinceMillis();
+                builder.detail("upload.lastResult", u.getLastResult());
+                if (since > 0 && System.currentTimeMillis() - since > unhealthyAfterSeconds * 1000) {
+                    builder.down().message("uploads failing for " + (System.currentTimeMillis() - since) / 1000 + " s: " + u.getLastResult());
+                }
+            }
+        }
+    }
+}
