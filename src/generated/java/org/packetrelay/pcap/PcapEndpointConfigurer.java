@@ -37,6 +37,8 @@ public class PcapEndpointConfigurer extends PropertyConfigurerSupport implements
         case "exchangePattern": target.setExchangePattern(property(camelContext, org.apache.camel.ExchangePattern.class, value)); return true;
         case "file": target.setFile(property(camelContext, java.lang.String.class, value)); return true;
         case "filter": target.setFilter(property(camelContext, java.lang.String.class, value)); return true;
+        case "ignoretcpto":
+        case "ignoreTcpTo": target.setIgnoreTcpTo(property(camelContext, java.lang.String.class, value)); return true;
         case "immediate": target.setImmediate(property(camelContext, boolean.class, value)); return true;
         case "nanosecondtimestamps":
         case "nanosecondTimestamps": target.setNanosecondTimestamps(property(camelContext, boolean.class, value)); return true;
@@ -65,6 +67,8 @@ public class PcapEndpointConfigurer extends PropertyConfigurerSupport implements
         case "exchangePattern": return org.apache.camel.ExchangePattern.class;
         case "file": return java.lang.String.class;
         case "filter": return java.lang.String.class;
+        case "ignoretcpto":
+        case "ignoreTcpTo": return java.lang.String.class;
         case "immediate": return boolean.class;
         case "nanosecondtimestamps":
         case "nanosecondTimestamps": return boolean.class;
@@ -94,6 +98,8 @@ public class PcapEndpointConfigurer extends PropertyConfigurerSupport implements
         case "exchangePattern": return target.getExchangePattern();
         case "file": return target.getFile();
         case "filter": return target.getFilter();
+        case "ignoretcpto":
+        case "ignoreTcpTo": return target.getIgnoreTcpTo();
         case "immediate": return target.isImmediate();
         case "nanosecondtimestamps":
         case "nanosecondTimestamps": return target.isNanosecondTimestamps();

@@ -23,7 +23,7 @@ public class PcapEndpointUriFactory extends org.apache.camel.support.component.E
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(14);
+        Set<String> props = new HashSet<>(15);
         props.add("batchInterval");
         props.add("batchSize");
         props.add("bridgeErrorHandler");
@@ -32,6 +32,7 @@ public class PcapEndpointUriFactory extends org.apache.camel.support.component.E
         props.add("exchangePattern");
         props.add("file");
         props.add("filter");
+        props.add("ignoreTcpTo");
         props.add("immediate");
         props.add("interfaces");
         props.add("nanosecondTimestamps");
