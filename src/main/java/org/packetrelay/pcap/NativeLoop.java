@@ -15,8 +15,8 @@ import org.pcap4j.core.PcapHandle;
  * <p>pcap4j's raw loop turns each header's timestamp into a {@code java.sql.Timestamp}, which throws for a
  * fraction outside 0..999,999 (micro) or 0..999,999,999 (nano) — real capture files have such records — and the
  * packet is then silently lost inside the JNA callback. This loop takes seconds and fraction as they are
- * (epoch nanoseconds = seconds * 1e9 + fraction, so an oversized fraction carries into the seconds) and never
- * drops a packet. Everything else (open, filter, statistics, {@code breakLoop()}, {@code close()}) stays pcap4j's.
+ * (epoch nanoseconds = seconds * 1e9 + fraction, so an oversized fraction carries into the seconds; seconds are
+ * unsigned 32-bit as the pcap format defines them, where libpcap sign-extends them) and never drops a packet. Everything else (open, filter, statistics, {@code breakLoop()}, {@code close()}) stays pcap4j's.
  */
 final class NativeLoop {
     /** Receives each packet: captured bytes, length on the wire, timestamp in epoch nanoseconds. */
@@ -64,9 +64,13 @@ final class NativeLoop {
         final long scale = nano ? 1L : 1000L;
         PcapHandler handler = (user, header, bytes) -> {
             long sec = header.getNativeLong(0).longValue();
+            if (sec < 0) {
+                // pcap files hold unsigned 32-bit seconds; libpcap hands them over sign-extended
+                sec &= 0xFFFFFFFFL;
+            }
             long frac = header.getNativeLong(longSize).longValue();
-            if (longSize == 4) {
-                frac &= 0xFFFFFFFFL;
+            if (frac < 0) {
+                frac &= 0xFFFFFFFFL; // the same for the (unsigned 32-bit) fraction
             }
             int caplen = header.getInt(2L * longSize);
             int len = header.getInt(2L * longSize + 4);

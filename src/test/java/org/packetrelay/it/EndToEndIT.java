@@ -1,0 +1,175 @@
+package org.packetrelay.it;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import javax.management.MBeanServerConnection;
+import javax.management.ObjectName;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXServiceURL;
+
+import org.junit.jupiter.api.Test;
+import org.packetrelay.testing.RelayProcess;
+import org.packetrelay.testing.Traffic;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The jar with every role in one process, as `make run` starts it: live loopback traffic that the test makes
+ * arrives in the embedded database with the right fields; an operator steers it over remote JMX; a replayed
+ * capture ends up as exactly one database row per packet.
+ */
+class EndToEndIT {
+
+    private static long query(String url, String sql) throws Exception {
+        try (Connection c = DriverManager.getConnection(url, "", ""); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static long awaitCount(String url, String sql, long expected, long timeoutMs) throws Exception {
+        long end = System.currentTimeMillis() + timeoutMs;
+        long n = -1;
+        while (System.currentTimeMillis() < end) {
+            try {
+                n = query(url, sql);
+                if (n >= expected) {
+                    return n;
+                }
+            } catch (java.sql.SQLException e) {
+                // the table appears once the receiver started
+            }
+            Thread.sleep(250);
+        }
+        return n;
+    }
+
+    @Test
+    void liveTrafficReachesTheDatabaseAndJmxSteersTheRoutes() throws Exception {
+        Path dir = RelayProcess.newWorkDir("e2e-live");
+        int jmxPort = Traffic.freePort();
+        int receiverPort = Traffic.freePort();
+        int mgmtPort = Traffic.freePort();
+        String jdbc = "jdbc:h2:file:" + dir.resolve("ingest") + ";AUTO_SERVER=TRUE";
+        Map<String, String> settings = new HashMap<>(Map.of(
+                "sniffer.interfaces", "lo",
+                "sniffer.filter", "udp port 47021 or udp port 47022",
+                "sniffer.save-interval", "2",
+                "sender.poll-interval", "1",
+                "receiver.port", String.valueOf(receiverPort),
+                "sender.url", "http://127.0.0.1:" + receiverPort + "/ingest_packets",
+                "receiver.jdbc-url", jdbc,
+                "camel.management.port", String.valueOf(mgmtPort)));
+        List<String> jvm = List.of("-Dcom.sun.management.jmxremote.port=" + jmxPort, "-Dcom.sun.management.jmxremote.rmi.port=" + jmxPort,
+                "-Dcom.sun.management.jmxremote.host=127.0.0.1", "-Djava.rmi.server.hostname=127.0.0.1",
+                "-Dcom.sun.management.jmxremote.authenticate=false", "-Dcom.sun.management.jmxremote.ssl=false");
+        try (RelayProcess p = RelayProcess.start(dir, settings, jvm, List.of())) {
+            p.awaitLog("Capturing on lo", 60);
+            p.awaitLog("started in", 60);
+            long sentAt = System.currentTimeMillis();
+            Traffic.udp("127.0.0.1", 47021, 40, "end-to-end".getBytes(StandardCharsets.US_ASCII));
+            long n = awaitCount(jdbc, "SELECT COUNT(*) FROM packets WHERE \"dst_port\" = 47021 AND \"protocol\" = 'UDP'"
+                                      + " AND \"src_ip\" = '127.0.0.1' AND \"interface\" = 'lo' AND \"payload_length\" = 10", 40, 30_000);
+            assertEquals(40, n, p.tail());
+            System.out.println("end-to-end: 40 datagrams in the database after " + (System.currentTimeMillis() - sentAt)
+                               + " ms (save-interval 2 s, poll-interval 1 s)");
+            assertEquals(40, query(jdbc, "SELECT COUNT(DISTINCT \"timestamp\") FROM packets WHERE \"dst_port\" = 47021"));
+
+            JMXServiceURL url = new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + jmxPort + "/jmxrmi");
+            try (JMXConnector jmx = JMXConnectorFactory.connect(url)) {
+                MBeanServerConnection mbs = jmx.getMBeanServerConnection();
+                Set<ObjectName> routes = mbs.queryNames(new ObjectName("org.apache.camel:type=routes,*"), null);
+                Map<String, ObjectName> byId = new HashMap<>();
+                for (ObjectName on : routes) {
+                    byId.put((String) mbs.getAttribute(on, "RouteId"), on);
+                }
+                assertTrue(byId.keySet().containsAll(List.of("capture", "upload", "retry-failed", "receiver")), byId.keySet().toString());
+                ObjectName consumer = mbs.queryNames(new ObjectName("org.apache.camel:type=consumers,*"), null).stream()
+                        .filter(o -> o.getKeyProperty("name").startsWith("PcapConsumer")).findFirst().orElseThrow();
+                assertTrue((Long) mbs.getAttribute(consumer, "PacketsCaptured") >= 40);
+                assertEquals(0L, mbs.getAttribute(consumer, "PacketsDroppedByKernel"));
+                assertEquals(0L, mbs.getAttribute(consumer, "DecodeErrors"));
+                mbs.getAttribute(consumer, "PacketsDroppedByInterface");
+
+                // pause uploads (server maintenance) while capture keeps spooling
+                mbs.invoke(byId.get("upload"), "suspend", null, null);
+                assertEquals("Suspended", mbs.getAttribute(byId.get("upload"), "State"));
+                Traffic.udp("127.0.0.1", 47022, 15, "while-paused".getBytes(StandardCharsets.US_ASCII));
+                Path pending = dir.resolve("logs/pending_upload");
+                long end = System.currentTimeMillis() + 20_000;
+                while (System.currentTimeMillis() < end && !hasReadyFile(pending)) {
+                    Thread.sleep(200);
+                }
+                assertTrue(hasReadyFile(pending), "capture kept spooling while uploads are paused");
+                Thread.sleep(2500); // more than a poll interval: nothing is uploaded meanwhile
+                assertEquals(0, query(jdbc, "SELECT COUNT(*) FROM packets WHERE \"dst_port\" = 47022"));
+                mbs.invoke(byId.get("upload"), "resume", null, null);
+                assertEquals("Started", mbs.getAttribute(byId.get("upload"), "State"));
+                assertEquals(15, awaitCount(jdbc, "SELECT COUNT(*) FROM packets WHERE \"dst_port\" = 47022", 15, 20_000));
+            }
+            // management over HTTP
+            String metrics = new String(new java.net.URL("http://127.0.0.1:" + mgmtPort + "/observe/metrics").openStream().readAllBytes(),
+                    StandardCharsets.UTF_8);
+            assertTrue(metrics.lines().anyMatch(l -> l.startsWith("packet_relay_records_uploaded_total ")
+                                                     && Double.parseDouble(l.split(" ")[1]) >= 55), metrics);
+            String health = new String(new java.net.URL("http://127.0.0.1:" + mgmtPort + "/observe/health").openStream().readAllBytes(),
+                    StandardCharsets.UTF_8);
+            assertTrue(health.contains("UP"), health);
+            int code = p.term(60);
+            assertTrue(code == 0 || code == 143, "exit " + code);
+        }
+    }
+
+    private static boolean hasReadyFile(Path dir) throws Exception {
+        try (var s = Files.list(dir)) {
+            return s.anyMatch(x -> x.toString().endsWith(".ready"));
+        }
+    }
+
+    @Test
+    void replayThroughAllRolesStoresExactlyOneRowPerPacket() throws Exception {
+        // the whole tcpdump corpus: 830 captures, 20 link types, many malformed on purpose
+        Path corpus = RelayProcess.sharedDir().resolve("testdata/tcpdump-tests");
+        long expected = 0;
+        for (String line : Files.readAllLines(corpus.resolve("MANIFEST.tsv")).subList(1, Files.readAllLines(corpus.resolve("MANIFEST.tsv")).size())) {
+            expected += Long.parseLong(line.split("\t")[2]);
+        }
+        Path captures = corpus;
+        Path dir = RelayProcess.newWorkDir("e2e-replay");
+        int receiverPort = Traffic.freePort();
+        String jdbc = "jdbc:h2:file:" + dir.resolve("ingest") + ";AUTO_SERVER=TRUE";
+        Map<String, String> settings = Map.of(
+                "sniffer.file", captures.toString(),
+                "sender.poll-interval", "1",
+                "receiver.port", String.valueOf(receiverPort),
+                "sender.url", "http://127.0.0.1:" + receiverPort + "/ingest_packets",
+                "receiver.jdbc-url", jdbc,
+                "camel.management.port", String.valueOf(Traffic.freePort()));
+        try (RelayProcess p = RelayProcess.start(dir, settings)) {
+            p.awaitLog("Replay complete", 120);
+            long n = awaitCount(jdbc, "SELECT COUNT(*) FROM packets", expected, 120_000);
+            Thread.sleep(2000); // nothing more arrives
+            assertEquals(expected, query(jdbc, "SELECT COUNT(*) FROM packets"), p.tail());
+            assertEquals(expected, n);
+            assertTrue(query(jdbc, "SELECT COUNT(*) FROM packets WHERE \"dns_qname\" IS NOT NULL") > 0);
+            assertTrue(query(jdbc, "SELECT COUNT(*) FROM packets WHERE \"http_method\" IS NOT NULL") > 0);
+            try (var s = Files.list(dir.resolve("logs/pending_upload"))) {
+                assertEquals(0, s.count(), "spool drained");
+            }
+            int code = p.term(60);
+            assertTrue(code == 0 || code == 143, "exit " + code);
+        }
+    }
+}
