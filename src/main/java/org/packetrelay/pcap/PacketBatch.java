@@ -58,6 +58,25 @@ public final class PacketBatch {
         return this;
     }
 
+    /** The rows one by one (for a {@code split} that wants per-packet EIPs). */
+    public java.util.List<PacketRow> getRows() {
+        java.util.List<PacketRow> list = new java.util.ArrayList<>(packets);
+        int start = 0;
+        for (int i = 0; i < rows.length(); i++) {
+            if (rows.charAt(i) == '\n') {
+                list.add(new PacketRow(rows.substring(start, i)));
+                start = i + 1;
+            }
+        }
+        return list;
+    }
+
+    /** Adds one row (see {@link PacketRow}). */
+    public void add(PacketRow row) {
+        rows.append(row.line()).append('\n');
+        packets++;
+    }
+
     public int charLength() {
         return rows.length();
     }

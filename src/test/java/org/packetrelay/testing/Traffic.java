@@ -31,6 +31,16 @@ public final class Traffic {
         }
     }
 
+    /** Sends {@code n} UDP datagrams from a given local address (e.g. 127.0.0.2, also on lo). */
+    public static void udpFrom(String source, String host, int port, int n, byte[] payload) throws IOException {
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(source), 0))) {
+            InetAddress a = InetAddress.getByName(host);
+            for (int i = 0; i < n; i++) {
+                s.send(new DatagramPacket(payload, payload.length, a, port));
+            }
+        }
+    }
+
     /** Opens a TCP connection to a local server on host:port, sends {@code request}, reads the reply, closes. */
     public static void tcpExchange(String host, int port, byte[] request, byte[] reply) throws Exception {
         try (ServerSocket server = new ServerSocket()) {
