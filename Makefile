@@ -7,12 +7,16 @@ MVN   := mvn -B -ntp
 JAVA_OPTS ?= -Xmx320m -XX:+ExitOnOutOfMemoryError
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test jar bench deps test-deps clean
+.PHONY: run test jar bench status deps test-deps clean
 
 run: deps jar
 	java $(JAVA_OPTS) -jar $(JAR)
 
 jar: $(JAR)
+
+# spool counts (pending, processed, failed with reasons) and the last upload result
+status: $(JAR)
+	@java -jar $(JAR) status
 
 $(JAR): pom.xml $(shell find src -type f 2>/dev/null) application.properties
 	$(MVN) -q package -DskipTests
