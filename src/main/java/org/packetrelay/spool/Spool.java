@@ -33,6 +33,8 @@ public class Spool {
     public static final String PART_SUFFIX = ".part";
     public static final String READY_SUFFIX = ".ready";
     private static final Logger LOG = LoggerFactory.getLogger(Spool.class);
+    private static final java.nio.file.attribute.FileAttribute<?> OWNER_ONLY =
+            java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     private static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss_SSS").withZone(ZoneOffset.UTC);
     private static final String HEADER_TEXT = Field.CSV_HEADER + "\n";
     private static final byte[] HEADER = HEADER_TEXT.getBytes(StandardCharsets.UTF_8);
@@ -80,17 +82,38 @@ public class Spool {
         exchange.getIn().setBody(bytes);
     }
 
-    /** Logs the file written with the capture counters. */
-    public void written(Exchange exchange) {
-        PacketBatch batch = null;
-        Object src = exchange.getProperty("pcapBatch");
-        if (src instanceof PacketBatch b) {
-            batch = b;
-        }
-        filesSpooled.incrementAndGet();
+    /**
+     * After the file producer renamed {@code <name>.part} to {@code <name>}: forces the file and the folder to
+     * disk, then creates the marker {@code <name>.ready} (and forces the folder again), and logs the file with
+     * the capture counters.
+     */
+    public void written(Exchange exchange) throws IOException {
         String name = exchange.getIn().getHeader(Exchange.FILE_NAME_PRODUCED, String.class);
+        Path file = Paths.get(name);
+        markReady(file);
+        filesSpooled.incrementAndGet();
+        PacketBatch batch = exchange.getProperty("pcapBatch", PacketBatch.class);
         LOG.info("Spooled {}: {} packets{}", name, exchange.getIn().getHeader(PcapConstants.PACKETS),
                 batch != null && batch.getSource() != null ? " (" + batch.getSource().countersLine() + ")" : "");
+    }
+
+    /** fsync the data file and its folder, then create the marker and fsync the folder. */
+    static void markReady(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+        forceDir(file.toAbsolutePath().getParent());
+        Path marker = file.resolveSibling(file.getFileName() + READY_SUFFIX);
+        if (!Files.exists(marker)) {
+            Files.createFile(marker, OWNER_ONLY);
+        }
+        forceDir(file.toAbsolutePath().getParent());
+    }
+
+    private static void forceDir(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
     }
 
     synchronized String nextName() {
@@ -125,8 +148,7 @@ public class Spool {
             for (Path p : files) {
                 String name = p.getFileName().toString();
                 if (name.endsWith(".csv") && !Files.exists(dir.resolve(name + READY_SUFFIX))) {
-                    Files.createFile(dir.resolve(name + READY_SUFFIX));
-                    LOG.warn("Recovered {}: complete spool file without its marker (crash after rename); marked ready", name);
+                    recoverPart(p); // renamed but not yet marked: check and keep its complete lines the same way
                 } else if (name.endsWith(".csv" + PART_SUFFIX)) {
                     recoverPart(p);
                 }
@@ -134,9 +156,10 @@ public class Spool {
         }
     }
 
+    /** Keeps the complete lines of an interrupted (.part) or unmarked (.csv) spool file, then marks it ready. */
     private void recoverPart(Path part) throws IOException {
-        String finalName = part.getFileName().toString();
-        finalName = finalName.substring(0, finalName.length() - PART_SUFFIX.length());
+        String name = part.getFileName().toString();
+        String finalName = name.endsWith(PART_SUFFIX) ? name.substring(0, name.length() - PART_SUFFIX.length()) : name;
         long keep;
         long rows = 0;
         try (FileChannel ch = FileChannel.open(part, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
@@ -152,24 +175,24 @@ public class Spool {
             rows = Math.max(0, rows - 1); // the header line
             boolean headerOk = all.length >= HEADER.length && java.util.Arrays.equals(all, 0, HEADER.length, HEADER, 0, HEADER.length);
             keep = headerOk ? lastNl + 1 : 0;
-            if (keep > 0 && rows > 0) {
+            if (keep > 0 && rows > 0 && keep < all.length) {
                 ch.truncate(keep);
-                ch.force(true);
             }
         }
         Path dir = part.getParent();
         if (keep == 0 || rows == 0) {
             Files.delete(part);
-            LOG.warn("Removed {}: interrupted spool file with no complete row", part.getFileName());
+            LOG.warn("Removed {}: interrupted spool file with no complete row", name);
             return;
         }
         Path target = dir.resolve(finalName);
-        if (Files.exists(target)) {
-            target = dir.resolve(finalName.replace(".csv", "_recovered_" + System.currentTimeMillis() + ".csv"));
+        if (!target.equals(part)) {
+            if (Files.exists(target)) {
+                target = dir.resolve(finalName.replace(".csv", "_recovered_" + System.currentTimeMillis() + ".csv"));
+            }
+            Files.move(part, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         }
-        Files.move(part, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        Files.createFile(dir.resolve(target.getFileName() + READY_SUFFIX));
-        LOG.warn("Recovered {}: interrupted spool file, kept its {} complete rows as {}", part.getFileName(), rows,
-                target.getFileName());
+        markReady(target);
+        LOG.warn("Recovered {}: interrupted spool file, kept its {} complete rows as {}", name, rows, target.getFileName());
     }
 }
