@@ -34,6 +34,10 @@ final class NativeLoop {
 
     private static final Lib LIB = Native.load(System.getProperty("org.pcap4j.core.pcapLibName", "pcap"), Lib.class);
     private static final Field HANDLE_FIELD;
+    private static final java.lang.invoke.VarHandle LONG =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.nativeOrder());
+    private static final java.lang.invoke.VarHandle INT =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, java.nio.ByteOrder.nativeOrder());
 
     static {
         try {
@@ -62,18 +66,21 @@ final class NativeLoop {
         }
         final int longSize = NativeLong.SIZE;
         final long scale = nano ? 1L : 1000L;
+        // struct pcap_pkthdr { struct timeval ts; bpf_u_int32 caplen; bpf_u_int32 len; }: read in one native call
+        final byte[] hdr = new byte[2 * longSize + 8];
         PcapHandler handler = (user, header, bytes) -> {
-            long sec = header.getNativeLong(0).longValue();
+            header.read(0, hdr, 0, hdr.length);
+            long sec = longSize == 8 ? (long) LONG.get(hdr, 0) : (int) INT.get(hdr, 0);
+            long frac = longSize == 8 ? (long) LONG.get(hdr, 8) : (int) INT.get(hdr, 4);
             if (sec < 0) {
                 // pcap files hold unsigned 32-bit seconds; libpcap hands them over sign-extended
                 sec &= 0xFFFFFFFFL;
             }
-            long frac = header.getNativeLong(longSize).longValue();
             if (frac < 0) {
                 frac &= 0xFFFFFFFFL; // the same for the (unsigned 32-bit) fraction
             }
-            int caplen = header.getInt(2L * longSize);
-            int len = header.getInt(2L * longSize + 4);
+            int caplen = (int) INT.get(hdr, 2 * longSize);
+            int len = (int) INT.get(hdr, 2 * longSize + 4);
             byte[] data = caplen <= 0 ? new byte[0] : bytes.getByteArray(0, caplen);
             listener.packet(data, len, sec * 1_000_000_000L + frac * scale);
         };

@@ -70,16 +70,15 @@ public class Spool {
      * {@code packets_<yyyyMMdd_HHmmss_SSS>[_<nnn>].csv} in UTC: they sort in capture order and never collide
      * (a second file in the same millisecond gets {@code _001}, zero-padded so that names keep sorting).
      */
-    public void prepare(Exchange exchange) {
+    public void prepare(Exchange exchange) throws IOException {
         PacketBatch batch = exchange.getIn().getBody(PacketBatch.class);
         exchange.getIn().setHeader(Exchange.FILE_NAME, nextName());
         exchange.getIn().setHeader(PcapConstants.PACKETS, batch.getPackets());
         exchange.setProperty("pcapBatch", batch);
-        StringBuilder rows = batch.rows();
-        byte[] bytes = rows.insert(0, HEADER_TEXT).toString().getBytes(StandardCharsets.UTF_8);
-        rows.setLength(0);
-        rows.trimToSize();
-        exchange.getIn().setBody(bytes);
+        // streamed: the header, then the rows encoded on the fly (no copy of a file's worth of text)
+        java.io.InputStream rows = org.apache.commons.io.input.CharSequenceInputStream.builder()
+                .setCharSequence(batch.rows()).setCharset(StandardCharsets.UTF_8).setBufferSize(1 << 16).get();
+        exchange.getIn().setBody(new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(HEADER), rows));
     }
 
     /**
