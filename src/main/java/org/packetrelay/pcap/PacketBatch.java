@@ -14,7 +14,7 @@ public final class PacketBatch {
         this.rows = new StringBuilder(capacityChars);
     }
 
-    public StringBuilder rows() {
+    public StringBuilder text() {
         return rows;
     }
 

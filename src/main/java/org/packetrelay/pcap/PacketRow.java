@@ -12,12 +12,13 @@ import org.packetrelay.catalog.Field;
 
 /**
  * One packet of a {@link PacketBatch}, for routes that want per-packet EIPs: split a batch with
- * {@code ${body.rows}}, then {@code filter} on {@code ${body.get('src_ip')}} or
- * {@code ${body.inSubnet('src_ip', '10.1.0.0/16')}}; {@link org.packetrelay.spool.PacketBatchAggregation} as the
- * split's strategy puts the rows that passed back into one batch. Costs an exchange per packet: for high
+ * {@code ${body.rows}}, then {@code filter} on {@code ${body[src_ip]}} (a row is a map of field name to text) or
+ * {@code ${body.inSubnet('src_ip', '10.1.0.0/16')}} and mark rows with the property {@code dropPacket=true};
+ * {@link org.packetrelay.spool.PacketBatchAggregation} as the
+ * split's strategy puts the other rows back into one batch. Costs an exchange per packet: for high
  * rates prefer a BPF filter.
  */
-public final class PacketRow {
+public final class PacketRow extends java.util.AbstractMap<String, String> {
     private static final CSVFormat FORMAT = CSVFormat.RFC4180;
     private final String line;
     private CSVRecord cells;
@@ -31,9 +32,10 @@ public final class PacketRow {
         return line;
     }
 
-    /** The field's value as text, or null when empty or unknown. */
-    public String get(String key) {
-        Field f = Field.byKey(key);
+    /** The field's value as text, or null when empty or unknown ({@code ${body[src_ip]}} in simple). */
+    @Override
+    public String get(Object key) {
+        Field f = key == null ? null : Field.byKey(key.toString());
         if (f == null) {
             return null;
         }
@@ -75,7 +77,26 @@ public final class PacketRow {
     }
 
     @Override
+    public java.util.Set<Entry<String, String>> entrySet() {
+        java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+        for (Field f : Field.ALL) {
+            m.put(f.key(), get(f.key()));
+        }
+        return m.entrySet();
+    }
+
+    @Override
     public String toString() {
         return line;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PacketRow r && r.line.equals(line);
+    }
+
+    @Override
+    public int hashCode() {
+        return line.hashCode();
     }
 }

@@ -407,7 +407,7 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
                     batch = newBatch();
                     batchStart = System.nanoTime();
                 }
-                record.appendCsv(batch.rows());
+                record.appendCsv(batch.text());
                 batch.countPacket();
                 full = batch.getPackets() >= endpoint.getBatchSize();
             }

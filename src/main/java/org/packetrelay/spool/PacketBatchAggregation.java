@@ -9,12 +9,11 @@ import org.packetrelay.pcap.PcapConstants;
 /**
  * Merges the pcap consumer's micro-batches into one spool file's worth of rows. Also the strategy of a
  * {@code split} over {@code ${body.rows}}: it gathers the {@link PacketRow}s back into a batch, leaving out the
- * rows that a {@code filter} inside the split did not let through (the filter names its result with
- * {@code statusPropertyName: CamelFilterMatched}).
+ * rows marked with the exchange property {@code dropPacket=true} (e.g. by a {@code filter} inside the split).
  */
 public class PacketBatchAggregation implements AggregationStrategy {
-    /** The exchange property a per-row {@code filter} sets to say whether the row is kept. */
-    public static final String FILTER_MATCHED = "CamelFilterMatched";
+    /** The exchange property that leaves a row out of the batch. */
+    public static final String DROP = "dropPacket";
 
     @Override
     public Exchange aggregate(Exchange oldExchange, Exchange newExchange) {
@@ -22,7 +21,7 @@ public class PacketBatchAggregation implements AggregationStrategy {
         if (body instanceof PacketRow row) {
             Exchange into = oldExchange != null ? oldExchange : newExchange;
             PacketBatch batch = oldExchange != null ? oldExchange.getIn().getBody(PacketBatch.class) : new PacketBatch(4096);
-            if (newExchange.getProperty(FILTER_MATCHED, Boolean.TRUE, Boolean.class)) {
+            if (!newExchange.getProperty(DROP, Boolean.FALSE, Boolean.class)) {
                 batch.add(row);
             }
             into.getIn().setBody(batch);

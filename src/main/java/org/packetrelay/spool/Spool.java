@@ -77,7 +77,7 @@ public class Spool {
         exchange.setProperty("pcapBatch", batch);
         // streamed: the header, then the rows encoded on the fly (no copy of a file's worth of text)
         java.io.InputStream rows = org.apache.commons.io.input.CharSequenceInputStream.builder()
-                .setCharSequence(batch.rows()).setCharset(StandardCharsets.UTF_8).setBufferSize(1 << 16).get();
+                .setCharSequence(batch.text()).setCharset(StandardCharsets.UTF_8).setBufferSize(1 << 16).get();
         exchange.getIn().setBody(new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(HEADER), rows));
     }
 

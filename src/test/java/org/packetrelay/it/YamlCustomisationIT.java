@@ -59,8 +59,11 @@ class YamlCustomisationIT {
                             aggregationStrategy: "#class:org.packetrelay.spool.PacketBatchAggregation"
                             steps:
                               - filter:
-                                  simple: "${body.inSubnet('src_ip', '127.0.0.2/32')} == false"
-                                  statusPropertyName: CamelFilterMatched
+                                  simple: "${body.inSubnet('src_ip', '127.0.0.2/32')}"
+                                  steps:
+                                    - setProperty:
+                                        name: dropPacket
+                                        constant: "true"
                         - aggregate:
                 """);
         try (RelayProcess p = RelayProcess.start(dir, Map.of("relay.roles", "sniffer", "sniffer.interfaces", "lo",
@@ -80,13 +83,13 @@ class YamlCustomisationIT {
     @Test
     void sendBatchesToAFileArchiveBesidesHttp() throws Exception {
         Path dir = RelayProcess.newWorkDir("yaml-archive");
-        edit(dir.resolve("routes/upload.yaml"), "        - to:\n            uri: \"{{sender.url}}\"", """
-                        - to:
-                            uri: "file:{{relay.logs-dir}}/archive"
-                            parameters:
-                              fileName: "${header.Idempotency-Key}.json"
-                        - to:
-                            uri: "{{sender.url}}\"""");
+        edit(dir.resolve("routes/upload.yaml"), "        - to:\n            uri: \"{{sender.url}}\"",
+                "        - to:\n"
+                + "            uri: \"file:{{relay.logs-dir}}/archive\"\n"
+                + "            parameters:\n"
+                + "              fileName: \"${header.Idempotency-Key}.json\"\n"
+                + "        - to:\n"
+                + "            uri: \"{{sender.url}}\"");
         Path pending = Files.createDirectories(dir.resolve("logs/pending_upload"));
         StringBuilder sb = new StringBuilder(Field.CSV_HEADER).append('\n');
         PacketRecord r = new PacketRecord();
