@@ -67,7 +67,7 @@ public final class PacketRelay {
         }
         s.getInt("sniffer.snaplen", 64, 262144);
         s.getInt("sniffer.save-interval", 1, 86400);
-        s.getInt("sniffer.max-packets-per-file", 1, 10_000_000);
+        s.getInt("sniffer.max-packets-per-file", 1, 500_000);
         s.getBool("sniffer.promiscuous");
         s.getInt("sender.batch-size", 1, 100_000);
         s.getInt("sender.max-retries", 1, 1000);

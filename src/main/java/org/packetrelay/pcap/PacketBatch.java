@@ -1,21 +1,32 @@
 package org.packetrelay.pcap;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * A micro-batch of packets as CSV rows (no header), the body the pcap consumer sends. Also the aggregated body:
  * {@link #append} merges batches, so the aggregator handles thousands of exchanges, not millions of packets.
+ * Merging keeps the micro-batches' text as chunks (no copy, no growing buffer), so a spool file's worth of rows
+ * takes about its own size in memory.
  */
 public final class PacketBatch {
-    private final StringBuilder rows;
+    private final List<StringBuilder> chunks = new ArrayList<>(4);
     private int packets;
     private boolean replayComplete;
     private PcapConsumer source;
 
     public PacketBatch(int capacityChars) {
-        this.rows = new StringBuilder(capacityChars);
+        chunks.add(new StringBuilder(capacityChars));
     }
 
+    /** The text rows are appended to (the last chunk). */
     public StringBuilder text() {
-        return rows;
+        return chunks.get(chunks.size() - 1);
+    }
+
+    /** All the rows' text, in order. */
+    public List<StringBuilder> chunks() {
+        return chunks;
     }
 
     public void countPacket() {
@@ -49,7 +60,12 @@ public final class PacketBatch {
 
     /** Adds another batch's rows to this one. */
     public PacketBatch append(PacketBatch other) {
-        rows.append(other.rows);
+        for (StringBuilder c : other.chunks) {
+            if (c.length() > 0) {
+                c.trimToSize();
+                chunks.add(c);
+            }
+        }
         packets += other.packets;
         replayComplete |= other.replayComplete;
         if (other.source != null) {
@@ -59,13 +75,15 @@ public final class PacketBatch {
     }
 
     /** The rows one by one (for a {@code split} that wants per-packet EIPs). */
-    public java.util.List<PacketRow> getRows() {
-        java.util.List<PacketRow> list = new java.util.ArrayList<>(packets);
-        int start = 0;
-        for (int i = 0; i < rows.length(); i++) {
-            if (rows.charAt(i) == '\n') {
-                list.add(new PacketRow(rows.substring(start, i)));
-                start = i + 1;
+    public List<PacketRow> getRows() {
+        List<PacketRow> list = new ArrayList<>(packets);
+        for (StringBuilder c : chunks) {
+            int start = 0;
+            for (int i = 0; i < c.length(); i++) {
+                if (c.charAt(i) == '\n') {
+                    list.add(new PacketRow(c.substring(start, i)));
+                    start = i + 1;
+                }
             }
         }
         return list;
@@ -73,12 +91,16 @@ public final class PacketBatch {
 
     /** Adds one row (see {@link PacketRow}). */
     public void add(PacketRow row) {
-        rows.append(row.line()).append('\n');
+        text().append(row.line()).append('\n');
         packets++;
     }
 
-    public int charLength() {
-        return rows.length();
+    public long charLength() {
+        long n = 0;
+        for (StringBuilder c : chunks) {
+            n += c.length();
+        }
+        return n;
     }
 
     @Override

@@ -76,9 +76,13 @@ public class Spool {
         exchange.getIn().setHeader(PcapConstants.PACKETS, batch.getPackets());
         exchange.setProperty("pcapBatch", batch);
         // streamed: the header, then the rows encoded on the fly (no copy of a file's worth of text)
-        java.io.InputStream rows = org.apache.commons.io.input.CharSequenceInputStream.builder()
-                .setCharSequence(batch.text()).setCharset(StandardCharsets.UTF_8).setBufferSize(1 << 16).get();
-        exchange.getIn().setBody(new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(HEADER), rows));
+        java.util.Vector<java.io.InputStream> parts = new java.util.Vector<>();
+        parts.add(new java.io.ByteArrayInputStream(HEADER));
+        for (StringBuilder chunk : batch.chunks()) {
+            parts.add(org.apache.commons.io.input.CharSequenceInputStream.builder()
+                    .setCharSequence(chunk).setCharset(StandardCharsets.UTF_8).setBufferSize(1 << 16).get());
+        }
+        exchange.getIn().setBody(new java.io.SequenceInputStream(parts.elements()));
     }
 
     /**
