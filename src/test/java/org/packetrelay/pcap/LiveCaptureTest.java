@@ -39,6 +39,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @CamelMainTest(propertyPlaceholderLocations = "file:application.properties", useJmx = true,
                properties = {
                        "camel.main.routes-include-pattern=file:routes/capture.yaml",
+                       "camel.server.enabled=false",
+                       "camel.management.enabled=false",
                        "relay.roles=sniffer",
                        "relay.logs-dir=target/test-spool/live",
                        "sniffer.interfaces=lo",
