@@ -48,6 +48,7 @@ public class IngestStore implements Processor {
     private String jdbcPassword = "";
     private String host = "127.0.0.1";
     private String authToken = "";
+    private String authTokenFile = "";
     private int maxRecords = 10_000;
     private int maxStringLength = 65_536;
     private long maxBodyBytes = 32L * 1024 * 1024;
@@ -82,6 +83,11 @@ public class IngestStore implements Processor {
     /** Bearer token the senders must present; required whenever the server listens beyond loopback. */
     public void setAuthToken(String authToken) {
         this.authToken = authToken == null ? "" : authToken.trim();
+    }
+
+    /** A file holding the token (e.g. a mounted secret); used when {@code authToken} is empty. */
+    public void setAuthTokenFile(String file) {
+        this.authTokenFile = file == null ? "" : file.trim();
     }
 
     public void setMaxRecords(int maxRecords) {
@@ -132,6 +138,13 @@ public class IngestStore implements Processor {
         if (!active()) {
             return;
         }
+        if (authToken.isEmpty() && !authTokenFile.isEmpty()) {
+            try {
+                authToken = java.nio.file.Files.readString(java.nio.file.Paths.get(authTokenFile), StandardCharsets.UTF_8).trim();
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot read receiver.auth-token-file " + authTokenFile + ": " + e.getMessage());
+            }
+        }
         if (!isLoopback(host) && authToken.isEmpty()) {
             throw new IllegalStateException("receiver.host=" + host + " listens beyond loopback: set receiver.auth-token "
                                             + "(or sender.auth-token) so that only senders with the token can store records");
@@ -150,6 +163,7 @@ public class IngestStore implements Processor {
             pool.add(c);
         }
         createTables();
+        ownerOnly();
         StringBuilder cols = new StringBuilder("idempotency_key");
         StringBuilder qs = new StringBuilder("?");
         for (Field f : Field.ALL) {
@@ -158,6 +172,22 @@ public class IngestStore implements Processor {
         }
         insertSql = "INSERT INTO packets (" + cols + ") VALUES (" + qs + ")";
         LOG.info("Ingest store ready: {} ({} records stored)", jdbcUrl.replaceAll("password=[^;&]*", "password=***"), count());
+    }
+
+    /** An H2 file database holds captured traffic: its files and folder are made readable by the owner only. */
+    private void ownerOnly() {
+        if (!jdbcUrl.startsWith("jdbc:h2:file:")) {
+            return;
+        }
+        String path = jdbcUrl.substring("jdbc:h2:file:".length()).split(";")[0];
+        java.nio.file.Path base = java.nio.file.Paths.get(path).toAbsolutePath();
+        try (var files = java.nio.file.Files.newDirectoryStream(base.getParent(), base.getFileName() + ".*")) {
+            for (java.nio.file.Path f : files) {
+                java.nio.file.Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.warn("Cannot make the database files owner-only: {}", e.toString());
+        }
     }
 
     public void stop() {
