@@ -24,7 +24,9 @@ $(JAR): pom.xml $(shell find src -type f 2>/dev/null) application.properties
 test: deps test-deps
 	$(MVN) verify
 
+# capture, decoder and upload benchmarks; the upload one posts to nginx when it is installed (a fast sink)
 bench: deps test-deps
+	@command -v nginx >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx-light || echo "no nginx: the upload bench uses a JDK sink"; }
 	$(MVN) verify -Dsurefire.groups=bench -Dsurefire.excludedGroups=none -Dsurefire.failIfNoSpecifiedTests=false
 
 # system packages: Java 17 + Maven (the build), libpcap (capture); apt-get update only when something is missing
