@@ -60,7 +60,7 @@ public final class WireText {
     }
 
     /** Length of the valid UTF-8 sequence (2..4 bytes, no overlongs or surrogates) at {@code i}, else 0. */
-    private static int utf8Length(byte[] b, int i, int end) {
+    public static int utf8Length(byte[] b, int i, int end) {
         int c = b[i] & 0xFF;
         int n;
         int min;

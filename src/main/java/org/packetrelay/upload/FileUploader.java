@@ -10,11 +10,11 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelContextAware;
@@ -27,10 +27,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Uploads one spool file: streams its rows, converts each batch of {@code batchSize} rows to typed JSON and
- * POSTs it through the route {@code direct:post-batch} (camel-http under the redelivery policy of the route
- * configuration {@code upload-errors}), with up to {@code parallelBatches} batches of the file in flight over
- * keep-alive connections.
+ * Uploads one spool file: streams its rows, converts each batch of {@code batchSize} rows to typed JSON (straight
+ * from the CSV bytes, {@link SpoolTranscoder}) and POSTs it through the route {@code direct:post-batch} (camel-http
+ * under the redelivery policy of the route configuration {@code upload-errors}), with up to {@code parallelBatches}
+ * batches of the file in flight over keep-alive connections.
  *
  * <p>No record lost, none sent twice: every batch carries an {@code Idempotency-Key} made of the host id, the
  * file name, its first row and its row count, identical on every retry, after a restart and from
@@ -45,6 +45,8 @@ import org.slf4j.LoggerFactory;
  */
 public class FileUploader implements Processor, CamelContextAware {
     private static final Logger LOG = LoggerFactory.getLogger(FileUploader.class);
+    /** A batch buffer that grew beyond this (very long rows) is not kept for the next file. */
+    private static final int KEEP_BUFFER_BYTES = 8 << 20;
     private static FileLock processLock;
 
     private CamelContext camelContext;
@@ -65,6 +67,8 @@ public class FileUploader implements Processor, CamelContextAware {
     private final AtomicLong filesFailed = new AtomicLong();
     private volatile String lastResult = "none yet";
     private volatile long failingSinceMillis;
+    /** The batch buffer of the last file, for the next one (files may be uploaded on two threads at once). */
+    private final AtomicReference<SpoolTranscoder.Output> spareBuffer = new AtomicReference<>();
 
     @Override
     public void setCamelContext(CamelContext camelContext) {
@@ -307,21 +311,42 @@ public class FileUploader implements Processor, CamelContextAware {
         }
 
         void run(Path file) throws UploadException, IOException {
-            try (SpoolReader reader = new SpoolReader(file)) {
+            SpoolTranscoder.Output out = spareBuffer.getAndSet(null);
+            if (out == null) {
+                // about 850 bytes of JSON per row of the sniffer's: one batch fits, it grows for longer rows
+                out = new SpoolTranscoder.Output((int) Math.min(KEEP_BUFFER_BYTES, 1024L * batchSize + 16));
+            }
+            int[] offsets = new int[batchSize + 1];
+            try (SpoolTranscoder reader = new SpoolTranscoder(file)) {
                 reader.skip(done);
                 long next = done;
-                while (failure == null) {
-                    List<SpoolRow> rows = new ArrayList<>(batchSize);
-                    SpoolRow r;
-                    while (rows.size() < batchSize && (r = reader.next()) != null) {
-                        rows.add(r);
+                boolean more = true;
+                while (more && failure == null) {
+                    // [ + rows joined by , + ]; offsets[i]: where row i starts, offsets[count]: after the last row + 1
+                    out.reset();
+                    out.put((byte) '[');
+                    int count = 0;
+                    while (count < batchSize) {
+                        int mark = out.size();
+                        if (count > 0) {
+                            out.put((byte) ',');
+                        }
+                        offsets[count] = out.size();
+                        if (!reader.next(out)) {
+                            out.truncate(mark);
+                            more = false;
+                            break;
+                        }
+                        count++;
                     }
-                    if (rows.isEmpty()) {
+                    if (count == 0) {
                         break;
                     }
-                    byte[] json = JsonBatchWriter.write(rows, 0, rows.size());
-                    inFlight.add(new InFlight(next, rows, post(json, key(name, next, rows.size()))));
-                    next += rows.size();
+                    offsets[count] = out.size() + 1;
+                    out.put((byte) ']');
+                    byte[] json = out.toByteArray();
+                    inFlight.add(new InFlight(next, count, json, Arrays.copyOf(offsets, count + 1), post(json, key(name, next, count))));
+                    next += count;
                     while (inFlight.size() >= parallelBatches && failure == null) {
                         complete(inFlight.poll());
                     }
@@ -331,6 +356,9 @@ public class FileUploader implements Processor, CamelContextAware {
             } finally {
                 while (!inFlight.isEmpty()) {
                     complete(inFlight.poll());
+                }
+                if (out.capacity() <= KEEP_BUFFER_BYTES) {
+                    spareBuffer.set(out);
                 }
             }
             if (failure != null) {
@@ -364,7 +392,7 @@ public class FileUploader implements Processor, CamelContextAware {
             HttpOperationFailedException http = ex.getException(HttpOperationFailedException.class);
             if (http != null && http.getStatusCode() == 413) {
                 try {
-                    postSplit(b.first, b.rows, 0, b.rows.size());
+                    postSplit(b, 0, b.count);
                     advance(b);
                 } catch (UploadException split) {
                     fail(split);
@@ -375,8 +403,8 @@ public class FileUploader implements Processor, CamelContextAware {
         }
 
         private void advance(InFlight b) {
-            done = b.first + b.rows.size();
-            recordsUploaded.addAndGet(b.rows.size());
+            done = b.first + b.count;
+            recordsUploaded.addAndGet(b.count);
             try {
                 checkpoints.save(name, done);
             } catch (IOException io) {
@@ -384,8 +412,11 @@ public class FileUploader implements Processor, CamelContextAware {
             }
         }
 
-        /** 413: post the two halves one after the other, each split again on a 413, down to one record. */
-        private void postSplit(long first, List<SpoolRow> rows, int from, int to) throws UploadException {
+        /**
+         * 413: post the two halves of rows [from, to) of batch {@code b} one after the other, each split again on a
+         * 413, down to one record; a half's body is its rows' bytes copied from the batch's body.
+         */
+        private void postSplit(InFlight b, int from, int to) throws UploadException {
             int n = to - from;
             int mid = from + n / 2;
             for (int[] half : new int[][] { { from, mid }, { mid, to } }) {
@@ -393,20 +424,34 @@ public class FileUploader implements Processor, CamelContextAware {
                 if (count == 0) {
                     continue;
                 }
-                long start = first + half[0];
-                Exchange ex = post(JsonBatchWriter.write(rows, half[0], half[1]), key(name, start, count)).join();
+                long start = b.first + half[0];
+                Exchange ex = post(b.slice(half[0], half[1]), key(name, start, count)).join();
                 batchesPosted.incrementAndGet();
                 HttpOperationFailedException http = ex.getException(HttpOperationFailedException.class);
                 if (http != null && http.getStatusCode() == 413 && count > 1) {
-                    postSplit(first, rows, half[0], half[1]);
+                    postSplit(b, half[0], half[1]);
                 } else if (ex.getException() != null) {
-                    throw classify(ex, first / Math.max(1, batchSize));
+                    throw classify(ex, b.first / Math.max(1, batchSize));
                 }
             }
         }
     }
 
-    private record InFlight(long first, List<SpoolRow> rows, CompletableFuture<Exchange> future) {
+    /**
+     * A batch posted: {@code count} rows from row {@code first}; its body {@code json} holds row i at
+     * [offsets[i], offsets[i + 1] - 1), the rows separated by one comma.
+     */
+    private record InFlight(long first, int count, byte[] json, int[] offsets, CompletableFuture<Exchange> future) {
+        /** The body of rows [from, to): [ + their bytes + ]. */
+        byte[] slice(int from, int to) {
+            int s = offsets[from];
+            int len = offsets[to] - 1 - s;
+            byte[] body = new byte[len + 2];
+            body[0] = '[';
+            System.arraycopy(json, s, body, 1, len);
+            body[len + 1] = ']';
+            return body;
+        }
     }
 
     private CompletableFuture<Exchange> post(byte[] json, String idempotencyKey) {

@@ -35,6 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @CamelMainTest(propertyPlaceholderLocations = "file:application.properties",
                properties = {
                        "camel.main.routes-include-pattern=file:routes/upload*.yaml",
+                       "camel.server.enabled=false",
+                       "camel.management.enabled=false",
                        "relay.roles=sender",
                        "relay.logs-dir=target/test-spool/upload",
                        "sender.url=http://127.0.0.1:47080/ingest_packets",
