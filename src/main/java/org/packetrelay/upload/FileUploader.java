@@ -56,6 +56,7 @@ public class FileUploader implements Processor, CamelContextAware {
     private int batchSize = 500;
     private int parallelBatches = 4;
     private String authToken = "";
+    private String authTokenFile = "";
     private String hostId = "";
     private String endpointUri = "direct:post-batch";
     private int pruneAfterDays;
@@ -99,6 +100,11 @@ public class FileUploader implements Processor, CamelContextAware {
     /** The bearer token; never logged. */
     public void setAuthToken(String authToken) {
         this.authToken = authToken == null ? "" : authToken.trim();
+    }
+
+    /** A file holding the token (e.g. a mounted secret), read at start when {@code authToken} is empty. */
+    public void setAuthTokenFile(String authTokenFile) {
+        this.authTokenFile = authTokenFile == null ? "" : authTokenFile.trim();
     }
 
     public void setHostId(String hostId) {
@@ -169,6 +175,13 @@ public class FileUploader implements Processor, CamelContextAware {
     public void start() throws IOException {
         if (roles == null || !roles.contains("sender")) {
             return;
+        }
+        if (authToken.isEmpty() && !authTokenFile.isEmpty()) {
+            try {
+                authToken = Files.readString(Paths.get(authTokenFile), StandardCharsets.UTF_8).trim();
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot read sender.auth-token-file " + authTokenFile + ": " + e.getMessage());
+            }
         }
         Path logs = Paths.get(logsDir);
         Files.createDirectories(logs.resolve("pending_upload"));

@@ -62,6 +62,7 @@ public final class IngestServer implements AutoCloseable {
     private final List<String> problems = new CopyOnWriteArrayList<>();
     private volatile Function<Request, Fault> faults = r -> null;
     private volatile int maxRecordsPerRequest = Integer.MAX_VALUE;
+    private volatile String requiredToken;
 
     public IngestServer(int port) throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
@@ -80,6 +81,11 @@ public final class IngestServer implements AutoCloseable {
 
     public void faults(Function<Request, Fault> plan) {
         this.faults = plan;
+    }
+
+    /** Answers 401 to requests without {@code Authorization: Bearer <token>}. */
+    public void requireToken(String token) {
+        this.requiredToken = token;
     }
 
     /** Answers 413 to any body with more records than this. */
@@ -120,6 +126,10 @@ public final class IngestServer implements AutoCloseable {
                 body = in.readAllBytes();
             }
             String key = ex.getRequestHeaders().getFirst("Idempotency-Key");
+            if (requiredToken != null && !("Bearer " + requiredToken).equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+                respond(ex, 401, "{\"error\":\"bearer token required\"}");
+                return;
+            }
             JsonNode root;
             try {
                 root = JSON.readTree(body);
