@@ -10,6 +10,8 @@ SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: run test jar bench status deps test-deps clean
 
 run: deps jar
+	@echo "packet-relay: ingest server http://127.0.0.1:8000, health/metrics http://127.0.0.1:9876/observe/{health,metrics}, spool ./logs"
+	@echo "packet-relay: JMX: run 'jconsole' and pick this process (remote JMX: see README, Management); 'make status' for spool counts"
 	java $(JAVA_OPTS) -jar $(JAR)
 
 jar: $(JAR)

@@ -171,5 +171,17 @@ class EndToEndIT {
             int code = p.term(60);
             assertTrue(code == 0 || code == 143, "exit " + code);
         }
+        // the status command reads the same spool
+        Process status = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                RelayProcess.jar().toString(), "status").directory(dir.toFile()).redirectErrorStream(true).start();
+        String out = new String(status.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, status.waitFor());
+        long files;
+        try (var s = Files.list(dir.resolve("logs/processed"))) {
+            files = s.filter(x -> x.toString().endsWith(".csv")).count();
+        }
+        assertTrue(out.matches("(?s).*processed/ +" + files + " files.*"), out);
+        assertTrue(out.matches("(?s).*pending_upload/ +0 files.*"), out);
+        assertTrue(out.contains("Last upload: ") && out.contains("uploaded:"), out);
     }
 }
