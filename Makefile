@@ -4,7 +4,7 @@ SHELL := /bin/bash
 JAR   := target/packet-relay.jar
 MVN   := mvn -B -ntp
 # memory: the process stays bounded whatever the traffic (see README, "Memory")
-JAVA_OPTS ?= -Xmx320m -XX:+ExitOnOutOfMemoryError
+JAVA_OPTS ?= -Xmx256m -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test jar bench status deps test-deps clean

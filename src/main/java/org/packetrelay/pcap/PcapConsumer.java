@@ -417,7 +417,8 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
         }
 
         private PacketBatch newBatch() {
-            PacketBatch b = new PacketBatch(Math.min(endpoint.getBatchSize(), 4096) * 256);
+            // at most 256 K chars: below G1's humongous-object size for small heaps; grows if rows are long
+            PacketBatch b = new PacketBatch(Math.min(endpoint.getBatchSize() * 256, 256 * 1024));
             b.setSource(PcapConsumer.this);
             return b;
         }

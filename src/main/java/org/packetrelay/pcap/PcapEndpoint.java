@@ -46,8 +46,8 @@ public class PcapEndpoint extends DefaultEndpoint {
     @UriParam(defaultValue = "false", description = "Nanosecond timestamps (9 decimals) where libpcap gives them;"
                                                     + " microseconds (6 decimals) otherwise")
     private boolean nanosecondTimestamps;
-    @UriParam(defaultValue = "2000", description = "Hand over a micro-batch when it holds this many packets")
-    private int batchSize = 2000;
+    @UriParam(defaultValue = "1000", description = "Hand over a micro-batch when it holds this many packets")
+    private int batchSize = 1000;
     @UriParam(defaultValue = "200", description = "Hand over a micro-batch at the latest this many milliseconds after"
                                                   + " its first packet")
     private long batchInterval = 200;

@@ -70,19 +70,31 @@ public class Spool {
      * {@code packets_<yyyyMMdd_HHmmss_SSS>[_<nnn>].csv} in UTC: they sort in capture order and never collide
      * (a second file in the same millisecond gets {@code _001}, zero-padded so that names keep sorting).
      */
-    public void prepare(Exchange exchange) throws IOException {
+    public void prepare(Exchange exchange) {
         PacketBatch batch = exchange.getIn().getBody(PacketBatch.class);
         exchange.getIn().setHeader(Exchange.FILE_NAME, nextName());
         exchange.getIn().setHeader(PcapConstants.PACKETS, batch.getPackets());
         exchange.setProperty("pcapBatch", batch);
         // streamed: the header, then the rows encoded on the fly (no copy of a file's worth of text)
-        java.util.Vector<java.io.InputStream> parts = new java.util.Vector<>();
-        parts.add(new java.io.ByteArrayInputStream(HEADER));
-        for (StringBuilder chunk : batch.chunks()) {
-            parts.add(org.apache.commons.io.input.CharSequenceInputStream.builder()
-                    .setCharSequence(chunk).setCharset(StandardCharsets.UTF_8).setBufferSize(1 << 16).get());
-        }
-        exchange.getIn().setBody(new java.io.SequenceInputStream(parts.elements()));
+        // each micro-batch's text is encoded when the producer reaches it (String.getBytes: the JDK's fast path)
+        java.util.Iterator<StringBuilder> chunks = batch.chunks().iterator();
+        exchange.getIn().setBody(new java.io.SequenceInputStream(new java.util.Enumeration<java.io.InputStream>() {
+            private boolean header = true;
+
+            @Override
+            public boolean hasMoreElements() {
+                return header || chunks.hasNext();
+            }
+
+            @Override
+            public java.io.InputStream nextElement() {
+                if (header) {
+                    header = false;
+                    return new java.io.ByteArrayInputStream(HEADER);
+                }
+                return new java.io.ByteArrayInputStream(chunks.next().toString().getBytes(StandardCharsets.UTF_8));
+            }
+        }));
     }
 
     /**

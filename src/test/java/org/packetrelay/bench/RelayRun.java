@@ -19,13 +19,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * The packaged jar run as a user would: {@code java -Xmx320m -XX:+ExitOnOutOfMemoryError -jar packet-relay.jar} in a
+ * The packaged jar run as a user would: {@code java -Xmx256m -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError -jar packet-relay.jar} in a
  * fresh folder holding a copy of routes/, replaying one capture file (sniffer role only: it exits when done). Measures
  * wall time (start, the "Capturing on" log line, the "Replay complete" line, exit), and samples the process's memory
  * (VmRSS, VmHWM) and CPU time from /proc every 50 ms.
  */
 final class RelayRun {
-    static final List<String> JVM_ARGS = List.of("-Xmx320m", "-XX:+ExitOnOutOfMemoryError");
+    static final List<String> JVM_ARGS = List.of("-Xmx256m", "-XX:+UseParallelGC", "-XX:+ExitOnOutOfMemoryError");
     private static final long CLK_TCK = 100; // USER_HZ on Linux
 
     final String label;
