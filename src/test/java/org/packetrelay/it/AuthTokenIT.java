@@ -5,10 +5,9 @@ import java.nio.file.Path;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
-import org.packetrelay.catalog.Field;
-import org.packetrelay.catalog.PacketRecord;
 import org.packetrelay.testing.IngestServer;
 import org.packetrelay.testing.RelayProcess;
+import org.packetrelay.testing.SpoolFiles;
 import org.packetrelay.testing.Traffic;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,18 +22,8 @@ class AuthTokenIT {
         String token = "tok-" + System.nanoTime() + "-secret";
         Path dir = RelayProcess.newWorkDir("token");
         Path secret = Files.writeString(dir.resolve("token.txt"), token + "\n");
-        Path pending = Files.createDirectories(dir.resolve("logs/pending_upload"));
-        StringBuilder sb = new StringBuilder(Field.CSV_HEADER).append('\n');
-        PacketRecord r = new PacketRecord();
-        for (int i = 0; i < 700; i++) {
-            r.clear();
-            r.setTimestamp(1_700_000_000_000_000_000L + i, 6);
-            r.setString(Field.INTERFACE, "lo");
-            r.setNumber(Field.LENGTH, i);
-            r.appendCsv(sb);
-        }
-        Files.writeString(pending.resolve("packets_20260101_000000_000.csv"), sb);
-        Files.createFile(pending.resolve("packets_20260101_000000_000.csv.ready"));
+        Path pending = dir.resolve("logs/pending_upload");
+        SpoolFiles.writeReady(pending, "packets_20260101_000000_000.csv", 700);
         try (IngestServer server = new IngestServer(Traffic.freePort())) {
             server.requireToken(token);
             try (RelayProcess p = RelayProcess.start(dir, Map.of("relay.roles", "sender", "sender.url", server.url(),

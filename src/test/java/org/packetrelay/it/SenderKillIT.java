@@ -7,11 +7,10 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
-import org.packetrelay.catalog.Field;
-import org.packetrelay.catalog.PacketRecord;
 import org.packetrelay.testing.IngestServer;
 import org.packetrelay.testing.IngestServer.Fault;
 import org.packetrelay.testing.RelayProcess;
+import org.packetrelay.testing.SpoolFiles;
 import org.packetrelay.testing.Traffic;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -31,19 +30,8 @@ class SenderKillIT {
         int rows = 40_000;
         int batches = rows / 500;
         Path dir = RelayProcess.newWorkDir("sender-kill");
-        Path pending = Files.createDirectories(dir.resolve("logs/pending_upload"));
-        StringBuilder sb = new StringBuilder(Field.CSV_HEADER).append('\n');
-        PacketRecord r = new PacketRecord();
-        for (int i = 0; i < rows; i++) {
-            r.clear();
-            r.setTimestamp(1_700_000_000_000_000_000L + i * 1000L, 6);
-            r.setString(Field.INTERFACE, "lo");
-            r.setNumber(Field.LENGTH, 100);
-            r.setString(Field.COMMUNITY_ID, "row-" + i);
-            r.appendCsv(sb);
-        }
-        Files.writeString(pending.resolve("packets_20260101_000000_000.csv"), sb);
-        Files.createFile(pending.resolve("packets_20260101_000000_000.csv.ready"));
+        Path pending = dir.resolve("logs/pending_upload");
+        SpoolFiles.writeReady(pending, "packets_20260101_000000_000.csv", rows);
 
         try (IngestServer server = new IngestServer(Traffic.freePort())) {
             server.faults(req -> Fault.delay(150)); // slow enough to kill it mid-file, then store normally

@@ -9,8 +9,6 @@ import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
-import org.packetrelay.catalog.Field;
-import org.packetrelay.catalog.PacketRecord;
 import org.packetrelay.testing.IngestServer;
 import org.packetrelay.testing.RelayProcess;
 import org.packetrelay.testing.SpoolFiles;
@@ -90,18 +88,7 @@ class YamlCustomisationIT {
                 + "              fileName: \"${header.Idempotency-Key}.json\"\n"
                 + "        - to:\n"
                 + "            uri: \"{{sender.url}}\"");
-        Path pending = Files.createDirectories(dir.resolve("logs/pending_upload"));
-        StringBuilder sb = new StringBuilder(Field.CSV_HEADER).append('\n');
-        PacketRecord r = new PacketRecord();
-        for (int i = 0; i < 1200; i++) {
-            r.clear();
-            r.setTimestamp(1_700_000_000_000_000_000L + i, 6);
-            r.setString(Field.INTERFACE, "lo");
-            r.setNumber(Field.LENGTH, i);
-            r.appendCsv(sb);
-        }
-        Files.writeString(pending.resolve("packets_20260101_000000_000.csv"), sb);
-        Files.createFile(pending.resolve("packets_20260101_000000_000.csv.ready"));
+        SpoolFiles.writeReady(dir.resolve("logs/pending_upload"), "packets_20260101_000000_000.csv", 1200);
         try (IngestServer server = new IngestServer(Traffic.freePort());
              RelayProcess p = RelayProcess.start(dir, Map.of("relay.roles", "sender", "sender.url", server.url(),
                      "sender.poll-interval", "1"))) {

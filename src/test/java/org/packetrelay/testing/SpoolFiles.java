@@ -75,6 +75,28 @@ public final class SpoolFiles {
         return rows;
     }
 
+    /**
+     * Writes a spool file as the sniffer does — catalog header, {@code rows} records (row i has length i and
+     * community_id {@code row-i}) — and then its {@code .ready} marker.
+     */
+    public static Path writeReady(Path pending, String name, int rows) throws IOException {
+        Files.createDirectories(pending);
+        StringBuilder sb = new StringBuilder(Field.CSV_HEADER).append('\n');
+        org.packetrelay.catalog.PacketRecord r = new org.packetrelay.catalog.PacketRecord();
+        for (int i = 0; i < rows; i++) {
+            r.clear();
+            r.setTimestamp(1_700_000_000_000_000_000L + i * 1000L, 6);
+            r.setString(Field.INTERFACE, "lo");
+            r.setNumber(Field.LENGTH, i);
+            r.setString(Field.COMMUNITY_ID, "row-" + i);
+            r.appendCsv(sb);
+        }
+        Path f = pending.resolve(name);
+        Files.writeString(f, sb, StandardCharsets.UTF_8);
+        Files.createFile(pending.resolve(name + ".ready"));
+        return f;
+    }
+
     public static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
