@@ -24,17 +24,19 @@ import org.slf4j.LoggerFactory;
  * The sniffer's side of the spool folder {@code <logs-dir>/pending_upload}: names new spool files, turns an
  * aggregated batch into the file's bytes, and at start-up deals with what a crash left behind.
  *
- * <p>A spool file is written by Camel's file producer under {@code <name>.part}, renamed to {@code <name>}
- * and only then marked ready with the empty {@code <name>.ready}. Rows never hold a raw line break (wire text
+ * <p>A spool file is appended to under {@code <name>.part} while packets arrive (see {@link #aggregate}),
+ * renamed to {@code <name>} when complete and only then marked ready with the empty {@code <name>.ready}. Rows never hold a raw line break (wire text
  * is escaped, see {@link org.packetrelay.catalog.WireText}), so every complete line of a {@code .part} file is a
  * complete record.
  */
-public class Spool {
+public class Spool implements org.apache.camel.AggregationStrategy {
     public static final String PART_SUFFIX = ".part";
     public static final String READY_SUFFIX = ".ready";
     private static final Logger LOG = LoggerFactory.getLogger(Spool.class);
     private static final java.nio.file.attribute.FileAttribute<?> OWNER_ONLY =
             java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    private static final java.nio.file.attribute.FileAttribute<?> OWNER_ONLY_DIR =
+            java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
     private static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss_SSS").withZone(ZoneOffset.UTC);
     private static final String HEADER_TEXT = Field.CSV_HEADER + "\n";
     private static final byte[] HEADER = HEADER_TEXT.getBytes(StandardCharsets.UTF_8);
@@ -66,50 +68,74 @@ public class Spool {
     }
 
     /**
-     * Sets the file name header and turns the body into the file's bytes (header row + rows). Names are
+     * The capture route's aggregation: the first micro-batch of a file opens {@code <name>.part} (header row
+     * first) and every micro-batch is appended to it at once, so the aggregated state is the file itself, not
+     * memory: a kill -9 loses at most the micro-batch being filled (up to {@code batchInterval}, 200 ms), and a
+     * power cut at most about a second (the file is forced every second). Names are
      * {@code packets_<yyyyMMdd_HHmmss_SSS>[_<nnn>].csv} in UTC: they sort in capture order and never collide
      * (a second file in the same millisecond gets {@code _001}, zero-padded so that names keep sorting).
      */
-    public void prepare(Exchange exchange) {
-        PacketBatch batch = exchange.getIn().getBody(PacketBatch.class);
-        exchange.getIn().setHeader(Exchange.FILE_NAME, nextName());
-        exchange.getIn().setHeader(PcapConstants.PACKETS, batch.getPackets());
-        exchange.setProperty("pcapBatch", batch);
-        // streamed: the header, then the rows encoded on the fly (no copy of a file's worth of text)
-        // each micro-batch's text is encoded when the producer reaches it (String.getBytes: the JDK's fast path)
-        java.util.Iterator<StringBuilder> chunks = batch.chunks().iterator();
-        exchange.getIn().setBody(new java.io.SequenceInputStream(new java.util.Enumeration<java.io.InputStream>() {
-            private boolean header = true;
-
-            @Override
-            public boolean hasMoreElements() {
-                return header || chunks.hasNext();
-            }
-
-            @Override
-            public java.io.InputStream nextElement() {
-                if (header) {
-                    header = false;
-                    return new java.io.ByteArrayInputStream(HEADER);
+    @Override
+    public Exchange aggregate(Exchange oldExchange, Exchange newExchange) {
+        PacketBatch batch = newExchange.getIn().getBody(PacketBatch.class);
+        Exchange into = oldExchange != null ? oldExchange : newExchange;
+        try {
+            SpoolFile file = oldExchange != null ? oldExchange.getIn().getBody(SpoolFile.class) : open();
+            for (StringBuilder chunk : batch.chunks()) {
+                if (chunk.length() > 0) {
+                    file.write(SpoolFile.utf8(chunk));
                 }
-                return new java.io.ByteArrayInputStream(chunks.next().toString().getBytes(StandardCharsets.UTF_8));
             }
-        }));
+            file.addRows(batch.getPackets());
+            file.note(batch.isReplayComplete(), batch.getSource());
+            into.getIn().setBody(file);
+            into.getIn().setHeader(PcapConstants.PACKETS, file.getPackets());
+            if (file.isReplayComplete()) {
+                into.getIn().setHeader(PcapConstants.REPLAY_COMPLETE, true);
+            }
+        } catch (IOException e) {
+            throw new org.apache.camel.RuntimeCamelException("cannot write the spool file in " + pendingDir() + " ("
+                                                             + batch.getPackets() + " packets not spooled): " + e.getMessage(), e);
+        }
+        return into;
+    }
+
+    private SpoolFile open() throws IOException {
+        Path dir = pendingDir();
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir, OWNER_ONLY_DIR);
+        }
+        String name = nextName();
+        Path part = dir.resolve(name + PART_SUFFIX);
+        FileChannel ch = FileChannel.open(part, java.util.EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), OWNER_ONLY);
+        SpoolFile f = new SpoolFile(part, name, ch);
+        f.write(HEADER);
+        return f;
     }
 
     /**
-     * After the file producer renamed {@code <name>.part} to {@code <name>}: forces the file and the folder to
-     * disk, then creates the marker {@code <name>.ready} (and forces the folder again), and logs the file with
-     * the capture counters.
+     * Completes a spool file (the aggregation completed: save-interval, size cap, end of replay or stop): forces
+     * it to disk, renames {@code <name>.part} to {@code <name>}, forces the folder, then creates the marker
+     * {@code <name>.ready}. A file without rows is removed. Logs the file with the capture counters.
      */
-    public void written(Exchange exchange) throws IOException {
-        String name = exchange.getIn().getHeader(Exchange.FILE_NAME_PRODUCED, String.class);
-        Path file = Paths.get(name);
-        markReady(file);
+    public void complete(Exchange exchange) throws IOException {
+        SpoolFile file = exchange.getIn().getBody(SpoolFile.class);
+        if (file == null) {
+            return;
+        }
+        file.channel().force(true);
+        file.channel().close();
+        if (file.getPackets() == 0) {
+            Files.deleteIfExists(file.part());
+            return;
+        }
+        Path target = file.part().resolveSibling(file.getName());
+        Files.move(file.part(), target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        markReady(target);
         filesSpooled.incrementAndGet();
-        PacketBatch batch = exchange.getProperty("pcapBatch", PacketBatch.class);
-        LOG.info("Spooled {}: {} packets{}", name, exchange.getIn().getHeader(PcapConstants.PACKETS),
-                batch != null && batch.getSource() != null ? " (" + batch.getSource().countersLine() + ")" : "");
+        exchange.getIn().setHeader(Exchange.FILE_NAME_PRODUCED, target.toString());
+        LOG.info("Spooled {}: {} packets{}", target, file.getPackets(),
+                file.getSource() != null ? " (" + file.getSource().countersLine() + ")" : "");
     }
 
     /** fsync the data file and its folder, then create the marker and fsync the folder. */

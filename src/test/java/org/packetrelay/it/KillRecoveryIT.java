@@ -90,4 +90,52 @@ class KillRecoveryIT {
         System.out.println("kill -9 test: " + rows + " rows in " + SpoolFiles.readyFiles(pending).size()
                            + " files; .part leftovers seen after kills: " + leftoversSeen);
     }
+
+    @Test
+    void killNineLosesAtMostAboutOneSecondOfPackets() throws Exception {
+        Path dir = RelayProcess.newWorkDir("kill9-loss");
+        Path pending = dir.resolve("logs/pending_upload");
+        // save-interval 30 s: a design that keeps the rows in memory until the file is written would lose them all
+        Map<String, String> settings = Map.of("relay.roles", "sniffer", "sniffer.interfaces", "lo",
+                "sniffer.filter", "udp port 47012", "sniffer.save-interval", "30");
+        int perTick = 20; // 20 datagrams every 10 ms: about 2,000 packets/s
+        java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+        AtomicBoolean sending = new AtomicBoolean(true);
+        long sentAtKill;
+        try (RelayProcess p = RelayProcess.start(dir, settings)) {
+            p.awaitLog("Capturing on", 60);
+            Thread traffic = new Thread(() -> {
+                byte[] payload = "loss".getBytes(StandardCharsets.US_ASCII);
+                while (sending.get()) {
+                    try {
+                        Traffic.udp("127.0.0.1", 47012, perTick, payload);
+                        sent.addAndGet(perTick);
+                        Thread.sleep(10);
+                    } catch (Exception e) {
+                        return;
+                    }
+                }
+            });
+            traffic.start();
+            Thread.sleep(3000);
+            sentAtKill = sent.get();
+            p.kill9();
+            sending.set(false);
+            traffic.join();
+        }
+        long rate = sentAtKill / 3;
+        // the next start completes what the killed process left
+        try (RelayProcess p = RelayProcess.start(dir, settings)) {
+            p.awaitLog("Capturing on", 60);
+            int code = p.term(60);
+            assertTrue(code == 0 || code == 143, "exit " + code);
+            assertTrue(p.out().contains("Recovered"), p.tail());
+        }
+        long recovered = SpoolFiles.rows(pending).stream().filter(r -> "47012".equals(r.get("dst_port"))).count();
+        long lost = sentAtKill - recovered;
+        System.out.printf("kill -9 durability: %d packets sent before the kill (%d/s), %d recovered, %d lost (%.0f ms of traffic)%n",
+                sentAtKill, rate, recovered, lost, lost * 1000.0 / Math.max(1, rate));
+        assertTrue(recovered > 0, "rows recovered");
+        assertTrue(lost <= rate, "at most about one second lost: " + lost + " of " + sentAtKill);
+    }
 }

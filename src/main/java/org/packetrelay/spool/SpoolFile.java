@@ -1,0 +1,93 @@
+package org.packetrelay.spool;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+import org.packetrelay.pcap.PcapConsumer;
+
+/**
+ * A spool file being written: {@code <name>.part}, open for appending. The body of the capture route's
+ * aggregated exchange: rows are on disk (in the page cache, which outlives a kill -9) as soon as their
+ * micro-batch arrives, and forced to the device at least every second.
+ */
+public final class SpoolFile {
+    private final Path part;
+    private final String name;
+    private final FileChannel channel;
+    private int packets;
+    private long bytes;
+    private long lastForce = System.nanoTime();
+    private boolean replayComplete;
+    private PcapConsumer source;
+
+    SpoolFile(Path part, String name, FileChannel channel) {
+        this.part = part;
+        this.name = name;
+        this.channel = channel;
+    }
+
+    public Path part() {
+        return part;
+    }
+
+    /** The final name ({@code packets_....csv}). */
+    public String getName() {
+        return name;
+    }
+
+    public int getPackets() {
+        return packets;
+    }
+
+    public long getBytes() {
+        return bytes;
+    }
+
+    public boolean isReplayComplete() {
+        return replayComplete;
+    }
+
+    public PcapConsumer getSource() {
+        return source;
+    }
+
+    FileChannel channel() {
+        return channel;
+    }
+
+    void write(byte[] data) throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap(data);
+        while (buf.hasRemaining()) {
+            channel.write(buf);
+        }
+        bytes += data.length;
+        long now = System.nanoTime();
+        if (now - lastForce > 1_000_000_000L) {
+            channel.force(false);
+            lastForce = now;
+        }
+    }
+
+    void addRows(int rows) {
+        packets += rows;
+    }
+
+    void note(boolean replayComplete, PcapConsumer source) {
+        this.replayComplete |= replayComplete;
+        if (source != null) {
+            this.source = source;
+        }
+    }
+
+    static byte[] utf8(StringBuilder text) {
+        return text.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public String toString() {
+        return "SpoolFile[" + name + ", " + packets + " packets]";
+    }
+}
