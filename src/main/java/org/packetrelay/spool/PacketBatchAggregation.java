@@ -7,9 +7,10 @@ import org.packetrelay.pcap.PacketRow;
 import org.packetrelay.pcap.PcapConstants;
 
 /**
- * Merges the pcap consumer's micro-batches into one spool file's worth of rows. Also the strategy of a
- * {@code split} over {@code ${body.rows}}: it gathers the {@link PacketRow}s back into a batch, leaving out the
+ * The strategy of a {@code split} over {@code ${body.rows}} in a customised capture route: it gathers the
+ * {@link PacketRow}s back into one batch, leaving out the
  * rows marked with the exchange property {@code dropPacket=true} (e.g. by a {@code filter} inside the split).
+ * Given whole batches it merges them into one (the spool itself is the capture route's main strategy).
  */
 public class PacketBatchAggregation implements AggregationStrategy {
     /** The exchange property that leaves a row out of the batch. */
