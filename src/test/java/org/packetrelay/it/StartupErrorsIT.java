@@ -19,8 +19,11 @@ class StartupErrorsIT {
 
     private static void assertOneLineError(Map<String, String> settings, List<String> jvmArgs, List<String> prefix,
                                            String expected) throws Exception {
-        Path dir = RelayProcess.newWorkDir("startup");
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        assertOneLineError(RelayProcess.newWorkDir("startup"), settings, jvmArgs, prefix, expected);
+    }
+
+    private static void assertOneLineError(Path dir, Map<String, String> settings, List<String> jvmArgs, List<String> prefix,
+                                           String expected) throws Exception {
         try (RelayProcess p = RelayProcess.start(dir, settings, jvmArgs, prefix)) {
             int code = p.waitFor(60);
             String err = p.err().strip();
@@ -76,8 +79,21 @@ class StartupErrorsIT {
 
     @Test
     void noCapturePermission() throws Exception {
-        // an unprivileged user (nobody) may not capture
-        assertOneLineError(Map.of("relay.roles", "sniffer", "sniffer.interfaces", "lo", "relay.logs-dir", "/tmp/pr-nobody-logs"),
+        // an unprivileged user (nobody) may not capture; it gets a world-readable folder with the jar and routes
+        Path dir = Files.createTempDirectory("pr-nobody");
+        Files.createDirectories(dir.resolve("routes"));
+        try (var routes = Files.list(RelayProcess.projectDir().resolve("routes"))) {
+            for (Path r : routes.toList()) {
+                Files.copy(r, dir.resolve("routes").resolve(r.getFileName()));
+            }
+        }
+        Files.copy(RelayProcess.jar(), dir.resolve("packet-relay.jar"));
+        try (var all = Files.walk(dir)) {
+            for (Path p : all.toList()) {
+                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxrwxrwx" : "rw-rw-rw-"));
+            }
+        }
+        assertOneLineError(dir, Map.of("relay.roles", "sniffer", "sniffer.interfaces", "lo", "relay.logs-dir", "/tmp/pr-nobody-logs"),
                 List.of(), List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--inh-caps=-all"),
                 "no permission to capture on lo");
     }

@@ -59,7 +59,9 @@ public final class RelayProcess implements AutoCloseable {
         cmd.addAll(jvmArgs);
         settings.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.add("-jar");
-        cmd.add(jar().toString());
+        // a copy of the jar in the work folder wins (for runs as another user, who may not read target/)
+        Path local = workDir.resolve("packet-relay.jar");
+        cmd.add(Files.exists(local) ? local.toString() : jar().toString());
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile())
                 .redirectOutput(workDir.resolve("stdout.log").toFile())
                 .redirectError(workDir.resolve("stderr.log").toFile());
