@@ -42,6 +42,12 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
     private final Object pauseMonitor = new Object();
     private ExecutorService executor;
     private ScheduledExecutorService flusher;
+    // micro-batches go from the capture threads to one delivery thread, which runs the route (aggregation and
+    // spool writes) so that the capture threads only read and decode; bounded: a full queue makes capture wait
+    private final java.util.concurrent.BlockingQueue<PacketBatch> handOver = new java.util.concurrent.ArrayBlockingQueue<>(64);
+    private ExecutorService deliverer;
+    private volatile boolean delivering;
+    private CountDownLatch delivered;
     private volatile boolean running;
     private volatile boolean paused;
     private volatile boolean replayComplete;
@@ -166,6 +172,10 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
                 .newSingleThreadScheduledExecutor(this, "pcap-flush");
         long tick = Math.max(10, endpoint.getBatchInterval() / 2);
         flusher.scheduleWithFixedDelay(this::flushDue, tick, tick, TimeUnit.MILLISECONDS);
+        delivering = true;
+        delivered = new CountDownLatch(1);
+        deliverer = getEndpoint().getCamelContext().getExecutorServiceManager().newSingleThreadExecutor(this, "pcap-deliver");
+        deliverer.submit(this::deliverLoop);
         for (Capture c : list) {
             executor.submit(c);
         }
@@ -192,6 +202,14 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
         if (flusher != null) {
             getEndpoint().getCamelContext().getExecutorServiceManager().shutdownNow(flusher);
             flusher = null;
+        }
+        delivering = false; // the delivery thread hands over what is queued, then ends
+        if (delivered != null && !delivered.await(30, TimeUnit.SECONDS)) {
+            LOG.warn("Capture delivery did not finish within 30 s ({} batches queued)", handOver.size());
+        }
+        if (deliverer != null) {
+            getEndpoint().getCamelContext().getExecutorServiceManager().shutdown(deliverer);
+            deliverer = null;
         }
         if (executor != null) {
             getEndpoint().getCamelContext().getExecutorServiceManager().shutdown(executor);
@@ -232,7 +250,39 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
         }
     }
 
+    /** Queues a micro-batch for the delivery thread (waits while the queue is full). */
     private void send(PacketBatch batch) {
+        try {
+            if (delivering) {
+                handOver.put(batch);
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        deliver(batch); // stopping: hand it over directly
+    }
+
+    private void deliverLoop() {
+        try {
+            while (delivering || !handOver.isEmpty()) {
+                PacketBatch b = handOver.poll(100, TimeUnit.MILLISECONDS);
+                if (b != null) {
+                    deliver(b);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            PacketBatch b;
+            while ((b = handOver.poll()) != null) {
+                deliver(b);
+            }
+            delivered.countDown();
+        }
+    }
+
+    private void deliver(PacketBatch batch) {
         Exchange exchange = createExchange(false);
         exchange.getIn().setBody(batch);
         exchange.getIn().setHeader(PcapConstants.PACKETS, batch.getPackets());
