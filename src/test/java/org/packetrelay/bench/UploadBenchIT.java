@@ -53,7 +53,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * <p>System properties: {@code bench.upload.records} (1000000), {@code bench.upload.files} (10),
  * {@code bench.upload.parallel} (1,4,8), {@code bench.upload.passes} (2), {@code bench.upload.jfr} (true),
  * {@code bench.upload.sink} (auto, nginx or jdk), {@code bench.upload.profile} (true: HTTP alone and the in-process
- * profile), {@code bench.upload.xmx} (256m), {@code bench.upload.jvm-args} (more JVM options for the jar,
+ * profile), {@code bench.upload.xmx} (256m), {@code bench.upload.jvm-args} (more JVM options for the jar; default as make run: ParallelGC,
  * space-separated), {@code bench.upload.timeout} (300 s per jar run), {@code bench.keep} (false: the spool and the
  * relays' logs/ are removed at the end; the report stays in target/bench-upload/report.txt).
  */
@@ -67,7 +67,7 @@ class UploadBenchIT {
     private static final String SINK = System.getProperty("bench.upload.sink", "auto");
     private static final boolean PROFILE = Boolean.parseBoolean(System.getProperty("bench.upload.profile", "true"));
     private static final String XMX = System.getProperty("bench.upload.xmx", "256m");
-    private static final String JVM_ARGS = System.getProperty("bench.upload.jvm-args", "");
+    private static final String JVM_ARGS = System.getProperty("bench.upload.jvm-args", "-XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError");
     private static final long TIMEOUT = Long.getLong("bench.upload.timeout", 300L);
     private static final boolean KEEP = Boolean.getBoolean("bench.keep");
     private static final int BATCH = 500; // sender.batch-size's default: FileUploader's batches
