@@ -1,8 +1,5 @@
 package org.packetrelay;
 
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,7 +11,6 @@ public class RelayControl {
     private static final Logger LOG = LoggerFactory.getLogger(RelayControl.class);
     private static volatile Runnable shutdownHook;
 
-    private final CountDownLatch replayDone = new CountDownLatch(1);
     private String roles = "";
 
     public void setRoles(String roles) {
@@ -26,16 +22,11 @@ public class RelayControl {
     }
 
     public void replayComplete() {
-        replayDone.countDown();
         boolean snifferOnly = "sniffer".equals(roles.replace(" ", ""));
         LOG.info("Replay complete: every packet is in a spool file{}", snifferOnly ? "; exiting" : "");
         Runnable hook = shutdownHook;
         if (snifferOnly && hook != null) {
             hook.run();
         }
-    }
-
-    public boolean awaitReplayComplete(long timeout, TimeUnit unit) throws InterruptedException {
-        return replayDone.await(timeout, unit);
     }
 }

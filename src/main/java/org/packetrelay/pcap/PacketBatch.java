@@ -95,14 +95,6 @@ public final class PacketBatch {
         packets++;
     }
 
-    public long charLength() {
-        long n = 0;
-        for (StringBuilder c : chunks) {
-            n += c.length();
-        }
-        return n;
-    }
-
     @Override
     public String toString() {
         return "PacketBatch[" + packets + " packets]";

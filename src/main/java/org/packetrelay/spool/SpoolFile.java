@@ -18,7 +18,6 @@ public final class SpoolFile {
     private final String name;
     private final FileChannel channel;
     private int packets;
-    private long bytes;
     private long lastForce = System.nanoTime();
     private boolean replayComplete;
     private PcapConsumer source;
@@ -42,10 +41,6 @@ public final class SpoolFile {
         return packets;
     }
 
-    public long getBytes() {
-        return bytes;
-    }
-
     public boolean isReplayComplete() {
         return replayComplete;
     }
@@ -63,7 +58,6 @@ public final class SpoolFile {
         while (buf.hasRemaining()) {
             channel.write(buf);
         }
-        bytes += data.length;
         long now = System.nanoTime();
         if (now - lastForce > 1_000_000_000L) {
             channel.force(false);

@@ -58,7 +58,7 @@ public class FileUploader implements Processor, CamelContextAware {
     private String authToken = "";
     private String authTokenFile = "";
     private String hostId = "";
-    private String endpointUri = "direct:post-batch";
+    private static final String POST_ROUTE = "direct:post-batch";
     private int pruneAfterDays;
     private Checkpoints checkpoints;
     private final AtomicLong recordsUploaded = new AtomicLong();
@@ -114,10 +114,6 @@ public class FileUploader implements Processor, CamelContextAware {
     /** Files in processed/ and failed_uploads/ older than this many days are deleted; 0: never. */
     public void setPruneAfterDays(int pruneAfterDays) {
         this.pruneAfterDays = pruneAfterDays;
-    }
-
-    public void setEndpointUri(String endpointUri) {
-        this.endpointUri = endpointUri;
     }
 
     public long getRecordsUploaded() {
@@ -476,7 +472,7 @@ public class FileUploader implements Processor, CamelContextAware {
         if (!authToken.isEmpty()) {
             ex.getIn().setHeader("Authorization", "Bearer " + authToken);
         }
-        return template.asyncSend(endpointUri, ex);
+        return template.asyncSend(POST_ROUTE, ex);
     }
 
     /** Transient: connection errors, timeouts, 408, 429, 5xx. Permanent: any other 4xx (and 3xx). */
