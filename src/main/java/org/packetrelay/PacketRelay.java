@@ -68,6 +68,8 @@ public final class PacketRelay {
         s.getInt("sniffer.snaplen", 64, 262144);
         s.getInt("sniffer.save-interval", 1, 86400);
         s.getInt("sniffer.max-packets-per-file", 1, 500_000);
+        s.getInt("sniffer.max-spool-mb", 0, Integer.MAX_VALUE);
+        s.getInt("sniffer.min-free-mb", 0, Integer.MAX_VALUE);
         s.getBool("sniffer.promiscuous");
         s.getInt("sender.batch-size", 1, 100_000);
         s.getInt("sender.max-retries", 1, 1000);

@@ -13,7 +13,7 @@ import org.packetrelay.pcap.PcapConsumer;
 import org.packetrelay.upload.FileUploader;
 
 /**
- * {@code /observe/health}: DOWN when the sniffer captures on no interface, when the spool folder is not writable,
+ * {@code /observe/health}: DOWN when the sniffer captures on no interface, when the spool folder is not writable or full,
  * or when uploads have been failing for longer than {@code sender.unhealthy-after} seconds.
  */
 public class RelayHealthCheck extends AbstractHealthCheck {
@@ -56,6 +56,12 @@ public class RelayHealthCheck extends AbstractHealthCheck {
                 return;
             }
             caps.forEach(c -> builder.detail("capture." + c.getSources(), c.getPacketsCaptured()));
+            org.packetrelay.spool.Spool spool = getCamelContext().getRegistry().lookupByNameAndType("spool", org.packetrelay.spool.Spool.class);
+            String full = spool == null ? null : spool.getFullReason();
+            if (full != null) {
+                builder.down().message("spool full, dropping captured packets: " + full);
+                return;
+            }
         }
         if (roles.contains("sender")) {
             FileUploader u = getCamelContext().getRegistry().lookupByNameAndType("uploader", FileUploader.class);

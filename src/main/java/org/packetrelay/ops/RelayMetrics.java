@@ -108,6 +108,8 @@ public class RelayMetrics implements CamelContextAware {
                 m -> m.sum(PcapConsumer::getPacketsDroppedByKernel));
         counter(registry, "packet_relay.packets.dropped.interface", "Packets dropped by the interface or driver",
                 m -> m.sum(PcapConsumer::getPacketsDroppedByInterface));
+        counter(registry, "packet_relay.packets.dropped.spool", "Packets dropped because the spool was full or not writable",
+                m -> m.sum(PcapConsumer::getPacketsDroppedSpoolFull));
         counter(registry, "packet_relay.decode.errors", "Packets whose decoding stopped early",
                 m -> m.sum(PcapConsumer::getDecodeErrors));
         counter(registry, "packet_relay.files.spooled", "Spool files written", m -> {
@@ -146,6 +148,7 @@ public class RelayMetrics implements CamelContextAware {
             sb.append(" captured=").append(sum(PcapConsumer::getPacketsCaptured))
               .append(" droppedByKernel=").append(sum(PcapConsumer::getPacketsDroppedByKernel))
               .append(" droppedByInterface=").append(sum(PcapConsumer::getPacketsDroppedByInterface))
+              .append(" droppedSpoolFull=").append(sum(PcapConsumer::getPacketsDroppedSpoolFull))
               .append(" decodeErrors=").append(sum(PcapConsumer::getDecodeErrors));
         }
         Spool spool = bean("spool", Spool.class);

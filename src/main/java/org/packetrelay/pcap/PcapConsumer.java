@@ -39,6 +39,7 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
     private final List<Capture> captures = new ArrayList<>();
     private final LongAdder captured = new LongAdder();
     private final LongAdder decodeErrors = new LongAdder();
+    private final LongAdder spoolDropped = new LongAdder();
     private final Object pauseMonitor = new Object();
     private ExecutorService executor;
     private ScheduledExecutorService flusher;
@@ -90,6 +91,16 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
         return decodeErrors.sum();
     }
 
+    @ManagedAttribute(description = "Packets captured but dropped because the spool was full (sniffer.max-spool-mb, sniffer.min-free-mb) or not writable")
+    public long getPacketsDroppedSpoolFull() {
+        return spoolDropped.sum();
+    }
+
+    /** Counts packets of this consumer that the spool could not take. */
+    public void spoolDropped(long packets) {
+        spoolDropped.add(packets);
+    }
+
     @ManagedAttribute(description = "Interfaces or capture files this consumer reads")
     public String getSources() {
         List<String> names = new ArrayList<>();
@@ -123,7 +134,8 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
     /** One line with the counters, for the spool log. */
     public String countersLine() {
         return "captured=" + getPacketsCaptured() + " droppedByKernel=" + getPacketsDroppedByKernel()
-               + " droppedByInterface=" + getPacketsDroppedByInterface() + " decodeErrors=" + getDecodeErrors();
+               + " droppedByInterface=" + getPacketsDroppedByInterface() + " droppedSpoolFull=" + getPacketsDroppedSpoolFull()
+               + " decodeErrors=" + getDecodeErrors();
     }
 
     private List<Capture> snapshot() {

@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 
@@ -44,6 +46,12 @@ public class Spool implements org.apache.camel.AggregationStrategy {
     private String logsDir = "logs";
     private String roles = "sniffer";
     private final java.util.concurrent.atomic.AtomicLong filesSpooled = new java.util.concurrent.atomic.AtomicLong();
+    private long maxSpoolMb;
+    private long minFreeMb = 64;
+    private int pruneAfterDays;
+    private SpoolSpace space;
+    private final List<SpoolFile> unfinished = new ArrayList<>();
+    private final java.util.concurrent.atomic.LongAdder packetsDropped = new java.util.concurrent.atomic.LongAdder();
     private String lastStem = "";
     private int lastSuffix;
 
@@ -57,6 +65,31 @@ public class Spool implements org.apache.camel.AggregationStrategy {
 
     public void setRoles(String roles) {
         this.roles = roles;
+    }
+
+    /** Cap of pending_upload/ plus failed_uploads/ in MiB; 0: none. */
+    public void setMaxSpoolMb(long maxSpoolMb) {
+        this.maxSpoolMb = maxSpoolMb;
+    }
+
+    /** Free space the spool leaves on its disk, in MiB. */
+    public void setMinFreeMb(long minFreeMb) {
+        this.minFreeMb = minFreeMb;
+    }
+
+    /** Above 0, pruning is on: processed/ files may then also be deleted early when the disk is short. */
+    public void setPruneAfterDays(int pruneAfterDays) {
+        this.pruneAfterDays = pruneAfterDays;
+    }
+
+    /** Packets dropped because the spool was full or could not be written. */
+    public long getPacketsDropped() {
+        return packetsDropped.sum();
+    }
+
+    /** Why the spool drops packets right now, or null when it writes. */
+    public String getFullReason() {
+        return space == null ? null : space.fullReason();
     }
 
     public long getFilesSpooled() {
@@ -79,38 +112,93 @@ public class Spool implements org.apache.camel.AggregationStrategy {
     public Exchange aggregate(Exchange oldExchange, Exchange newExchange) {
         PacketBatch batch = newExchange.getIn().getBody(PacketBatch.class);
         Exchange into = oldExchange != null ? oldExchange : newExchange;
-        try {
-            SpoolFile file = oldExchange != null ? oldExchange.getIn().getBody(SpoolFile.class) : open();
-            for (StringBuilder chunk : batch.chunks()) {
-                if (chunk.length() > 0) {
-                    file.write(SpoolFile.utf8(chunk));
-                }
-            }
-            file.addRows(batch.getPackets());
-            file.note(batch.isReplayComplete(), batch.getSource());
-            into.getIn().setBody(file);
-            into.getIn().setHeader(PcapConstants.PACKETS, file.getPackets());
-            if (file.isReplayComplete()) {
-                into.getIn().setHeader(PcapConstants.REPLAY_COMPLETE, true);
-            }
-        } catch (IOException e) {
-            throw new org.apache.camel.RuntimeCamelException("cannot write the spool file in " + pendingDir() + " ("
-                                                             + batch.getPackets() + " packets not spooled): " + e.getMessage(), e);
+        SpoolFile file = oldExchange != null ? oldExchange.getIn().getBody(SpoolFile.class) : null;
+        if (file == null) {
+            String name = nextName();
+            file = new SpoolFile(pendingDir().resolve(name + PART_SUFFIX), name);
+        }
+        write(file, batch);
+        file.note(batch.isReplayComplete(), batch.getSource());
+        into.getIn().setBody(file);
+        into.getIn().setHeader(PcapConstants.PACKETS, file.getPackets());
+        if (file.isReplayComplete()) {
+            into.getIn().setHeader(PcapConstants.REPLAY_COMPLETE, true);
         }
         return into;
     }
 
-    private SpoolFile open() throws IOException {
+    /**
+     * Appends a batch to the file, or drops it, counted, when the spool is over its cap, the disk is short of
+     * space or the write fails: a failed write is cut back, so the file only ever holds whole batches.
+     */
+    private void write(SpoolFile file, PacketBatch batch) {
+        if (!unfinished.isEmpty()) {
+            retryUnfinished();
+        }
+        if (batch.getPackets() == 0) {
+            return;
+        }
+        List<byte[]> data = new ArrayList<>(batch.chunks().size());
+        long bytes = file.isOpen() ? 0 : HEADER.length;
+        for (StringBuilder chunk : batch.chunks()) {
+            if (chunk.length() > 0) {
+                byte[] b = SpoolFile.utf8(chunk);
+                data.add(b);
+                bytes += b.length;
+            }
+        }
+        SpoolSpace room = space();
+        String full = room.refuse(bytes);
+        for (int attempt = 1; full == null; attempt++) {
+            long before = file.size();
+            try {
+                if (!file.isOpen()) {
+                    open(file);
+                }
+                for (byte[] b : data) {
+                    file.write(b);
+                }
+                file.addRows(batch.getPackets());
+                room.wrote(bytes);
+                room.wroteOk();
+                return;
+            } catch (IOException e) {
+                try {
+                    file.rollback(before);
+                } catch (IOException again) {
+                    throw new org.apache.camel.RuntimeCamelException("cannot write the spool file " + file.part()
+                                                                     + " nor cut it back to its last whole batch: " + again.getMessage(), again);
+                }
+                // the disk filled up between two measurements: measure again (pruning processed/ when that is on)
+                // and try once more before dropping
+                room.writeFailed();
+                full = room.refuse(bytes);
+                if (full == null && attempt == 2) {
+                    full = "cannot write " + file.part() + ": " + e.getMessage();
+                }
+            }
+        }
+        packetsDropped.add(batch.getPackets());
+        if (batch.getSource() != null) {
+            batch.getSource().spoolDropped(batch.getPackets());
+        }
+        room.dropped(batch.getPackets(), full);
+    }
+
+    private SpoolSpace space() {
+        if (space == null) {
+            space = new SpoolSpace(Paths.get(logsDir), maxSpoolMb, minFreeMb, pruneAfterDays > 0);
+        }
+        return space;
+    }
+
+    private void open(SpoolFile file) throws IOException {
         Path dir = pendingDir();
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(dir, OWNER_ONLY_DIR);
         }
-        String name = nextName();
-        Path part = dir.resolve(name + PART_SUFFIX);
-        FileChannel ch = FileChannel.open(part, java.util.EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), OWNER_ONLY);
-        SpoolFile f = new SpoolFile(part, name, ch);
-        f.write(HEADER);
-        return f;
+        file.open(FileChannel.open(file.part(), java.util.EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), OWNER_ONLY));
+        file.write(HEADER);
     }
 
     /**
@@ -118,24 +206,51 @@ public class Spool implements org.apache.camel.AggregationStrategy {
      * it to disk, renames {@code <name>.part} to {@code <name>}, forces the folder, then creates the marker
      * {@code <name>.ready}. A file without rows is removed. Logs the file with the capture counters.
      */
-    public void complete(Exchange exchange) throws IOException {
+    public void complete(Exchange exchange) {
         SpoolFile file = exchange.getIn().getBody(SpoolFile.class);
-        if (file == null) {
-            return;
+        retryUnfinished();
+        if (file == null || !file.isOpen()) {
+            return; // nothing written: every batch was dropped
         }
-        file.channel().force(true);
-        file.channel().close();
-        if (file.getPackets() == 0) {
-            Files.deleteIfExists(file.part());
-            return;
+        try {
+            file.channel().close(); // markReady forces the data to the device before the marker exists
+            if (file.getPackets() == 0) {
+                Files.deleteIfExists(file.part());
+                return;
+            }
+            Path target = finish(file);
+            exchange.getIn().setHeader(Exchange.FILE_NAME_PRODUCED, target.toString());
+        } catch (IOException e) {
+            unfinished.add(file);
+            LOG.error("Cannot complete the spool file {} ({} packets): {}; it is kept and completed as soon as the disk allows",
+                    file.part(), file.getPackets(), e.toString());
         }
+    }
+
+    /** Renames {@code <name>.part} to {@code <name>} and marks it ready (after forcing it); each step may be repeated. */
+    private Path finish(SpoolFile file) throws IOException {
         Path target = file.part().resolveSibling(file.getName());
-        Files.move(file.part(), target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        if (Files.exists(file.part())) {
+            Files.move(file.part(), target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
         markReady(target);
         filesSpooled.incrementAndGet();
-        exchange.getIn().setHeader(Exchange.FILE_NAME_PRODUCED, target.toString());
         LOG.info("Spooled {}: {} packets{}", target, file.getPackets(),
                 file.getSource() != null ? " (" + file.getSource().countersLine() + ")" : "");
+        return target;
+    }
+
+    /** Completes the files whose completion failed before (e.g. no room for the marker on a full disk). */
+    private void retryUnfinished() {
+        for (java.util.Iterator<SpoolFile> it = unfinished.iterator(); it.hasNext();) {
+            SpoolFile file = it.next();
+            try {
+                finish(file);
+                it.remove();
+            } catch (IOException e) {
+                LOG.debug("still cannot complete {}: {}", file.part(), e.toString());
+            }
+        }
     }
 
     /** fsync the data file and its folder, then create the marker and fsync the folder. */

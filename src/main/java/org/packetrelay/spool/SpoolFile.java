@@ -16,16 +16,50 @@ import org.packetrelay.pcap.PcapConsumer;
 public final class SpoolFile {
     private final Path part;
     private final String name;
-    private final FileChannel channel;
+    private FileChannel channel;
+    private long size;
     private int packets;
     private long lastForce = System.nanoTime();
     private boolean replayComplete;
     private PcapConsumer source;
 
-    SpoolFile(Path part, String name, FileChannel channel) {
+    SpoolFile(Path part, String name) {
         this.part = part;
         this.name = name;
+    }
+
+    /** Whether {@code <name>.part} exists (it is created with the first batch that could be written). */
+    boolean isOpen() {
+        return channel != null;
+    }
+
+    void open(FileChannel channel) {
         this.channel = channel;
+        this.size = 0;
+    }
+
+    /** Bytes written so far. */
+    long size() {
+        return size;
+    }
+
+    /**
+     * Undoes a batch whose write failed half-way (e.g. the disk filled up): cuts the file back to {@code to} bytes,
+     * or removes it when nothing of it was whole (the header alone).
+     */
+    void rollback(long to) throws IOException {
+        if (channel == null) {
+            return;
+        }
+        if (to == 0) {
+            channel.close();
+            channel = null;
+            java.nio.file.Files.deleteIfExists(part);
+        } else {
+            channel.truncate(to);
+            channel.position(to);
+        }
+        size = to;
     }
 
     public Path part() {
@@ -56,7 +90,7 @@ public final class SpoolFile {
     void write(byte[] data) throws IOException {
         ByteBuffer buf = ByteBuffer.wrap(data);
         while (buf.hasRemaining()) {
-            channel.write(buf);
+            size += channel.write(buf);
         }
         long now = System.nanoTime();
         if (now - lastForce > 1_000_000_000L) {

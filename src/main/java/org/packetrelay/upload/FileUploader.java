@@ -61,6 +61,8 @@ public class FileUploader implements Processor, CamelContextAware {
     private static final String POST_ROUTE = "direct:post-batch";
     private int pruneAfterDays;
     private Checkpoints checkpoints;
+    /** Exchange property: rows of the file that got a 2xx, set when the whole file is uploaded. */
+    public static final String ROWS_UPLOADED = "PacketRelayRowsUploaded";
     private final AtomicLong recordsUploaded = new AtomicLong();
     private final AtomicLong batchesPosted = new AtomicLong();
     private final AtomicLong batchesRetried = new AtomicLong();
@@ -239,13 +241,16 @@ public class FileUploader implements Processor, CamelContextAware {
         }
     }
 
-    /** Deletes what is older than {@code pruneAfterDays} in processed/ (first) and failed_uploads/. */
+    /**
+     * Deletes what is older than {@code pruneAfterDays} in processed/ (uploaded files only: failed_uploads/ holds
+     * records not yet accounted for and is never pruned; the spool cap bounds it).
+     */
     public void prune() throws IOException {
         if (pruneAfterDays <= 0) {
             return;
         }
         long cutoff = System.currentTimeMillis() - pruneAfterDays * 86_400_000L;
-        for (String folder : new String[] { "processed", "failed_uploads" }) {
+        for (String folder : new String[] { "processed" }) {
             Path dir = Paths.get(logsDir, folder);
             if (!Files.isDirectory(dir)) {
                 continue;
@@ -263,6 +268,11 @@ public class FileUploader implements Processor, CamelContextAware {
                 LOG.info("Pruned {} files older than {} days from {}", n, pruneAfterDays, dir);
             }
         }
+    }
+
+    /** Records that all {@code rows} of file {@code name} got a 2xx (its move to processed/ failed and is retried). */
+    public void checkpointUploaded(String name, long rows) throws IOException {
+        checkpoints.save(name, rows);
     }
 
     /** The Idempotency-Key of {@code count} rows from row {@code first} of file {@code name}. */
@@ -297,6 +307,7 @@ public class FileUploader implements Processor, CamelContextAware {
             throw e;
         }
         checkpoints.delete(name);
+        exchange.setProperty(ROWS_UPLOADED, a.done); // for MoveFailures, should the move to processed/ fail
         Files.deleteIfExists(errorFile);
         filesProcessed.incrementAndGet();
         double secs = (System.nanoTime() - started) / 1e9;

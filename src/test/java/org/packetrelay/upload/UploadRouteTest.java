@@ -233,6 +233,37 @@ class UploadRouteTest {
         assertTrue(Files.exists(PENDING.resolve("packets_20260101_000500_005.csv.ready")), "a lone marker is left alone");
     }
 
+    @Test
+    @Order(7)
+    void aMoveThatFailsIsRetriedAndNothingIsPostedAgain() throws Exception {
+        // processed/ cannot be written: a plain file stands where the folder should be
+        Path aside = LOGS.resolve("processed.aside");
+        Files.move(PROCESSED, aside);
+        Files.writeString(PROCESSED, "in the way");
+        MoveFailures moves = context.getRegistry().lookupByNameAndType("moveFailures", MoveFailures.class);
+        long failuresBefore = moves.getFailures();
+        String name = "packets_20260101_000900_000.csv";
+        SpoolFixtures.write(PENDING, name, 1200, "movefail");
+        try {
+            await(() -> moves.getFailures() >= failuresBefore + 2, 60_000, "the move failed twice (taken again after the first)");
+            assertExactlyOnce("movefail", 1200);
+            assertTrue(Files.exists(PENDING.resolve(name)), "the file stays where it was");
+            assertTrue(Files.exists(PENDING.resolve(name + ".ready")), "with its marker, so it is taken again");
+            assertEquals("rows=1200", Files.readString(LOGS.resolve(".state/" + name + ".progress")).trim(),
+                    "its checkpoint says every row is uploaded");
+        } finally {
+            Files.delete(PROCESSED);
+            Files.move(aside, PROCESSED);
+        }
+        await(() -> Files.exists(PROCESSED.resolve(name)) && !Files.exists(PENDING.resolve(name + ".ready")), 30_000,
+                "moved once the folder is back");
+        assertExactlyOnce("movefail", 1200);
+        for (String key : new String[] { ":0+500", ":500+500", ":1000+200" }) {
+            assertEquals(1, server.postsPerKey().get("test-host:" + name + key).get(), "batch " + key + " posted once");
+        }
+        assertFalse(Files.exists(LOGS.resolve(".state/" + name + ".progress")), "checkpoint removed after the move");
+    }
+
     private static byte[] concat(byte[] a, byte[] b) {
         byte[] r = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, r, a.length, b.length);
