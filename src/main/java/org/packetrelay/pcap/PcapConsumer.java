@@ -379,7 +379,7 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
                 if (awaitResume()) {
                     continue;
                 }
-                int rc = NativeLoop.loop(handle, nano, this);
+                int rc = NativeLoop.loop(handle, nano, false, this::shouldBreak, this);
                 if (rc == -1 && running) {
                     // pcap_loop < 0 other than a break: the interface went away or another error
                     LOG.warn("Capture error on {}: {} (retrying in 1 s)", name, lastError());
@@ -416,7 +416,7 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
                 long before = captured.sum();
                 try {
                     while (running) {
-                        int rc = NativeLoop.loop(h, nano, this);
+                        int rc = NativeLoop.loop(h, nano, true, this::shouldBreak, this);
                         if (rc == 0) {
                             break; // end of file
                         }
@@ -425,7 +425,7 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
                                     lastError());
                             break;
                         }
-                        // rc == -2: breakLoop() for stop or suspend; libpcap continues where it stopped
+                        // rc == -2: stop or suspend; libpcap continues where it stopped
                         if (!awaitResume() && !running) {
                             return;
                         }
@@ -436,6 +436,11 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
                 }
                 LOG.info("Replayed {}: {} packets", file, captured.sum() - before);
             }
+        }
+
+        /** The loop returns before the next packet when capture stops or pauses. */
+        private boolean shouldBreak() {
+            return paused || !running;
         }
 
         /** Waits while paused; true if it waited. */
@@ -528,9 +533,11 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
             }
         }
 
+        /** Wakes a live loop waiting for packets (a replay loop sees shouldBreak() before its next packet). */
         void breakLoop() {
             PcapHandle h = handle;
-            if (h != null) {
+            // not for capture files: libpcap would keep the flag and report the next read as the end of the file
+            if (h != null && files == null) {
                 try {
                     h.breakLoop();
                 } catch (NotOpenException e) {
