@@ -56,7 +56,7 @@ final class SpoolSpace {
             measure(now);
         }
         String why = reason(bytes);
-        if (why != null && pruneProcessed && usableBytes - bytes < minFreeBytes && pruneProcessed(bytes)) {
+        if (why != null && pruneProcessed && usableBytes - bytes - freeMargin() < minFreeBytes && pruneProcessed(bytes)) {
             measure(System.nanoTime());
             why = reason(bytes);
         }
@@ -64,15 +64,23 @@ final class SpoolSpace {
     }
 
     private String reason(long bytes) {
-        if (maxSpoolBytes > 0 && spoolBytes + bytes > maxSpoolBytes) {
+        // once dropping, resume only with a margin (1 MiB or 1 %), so that batches of different sizes at the limit
+        // do not flip between dropping and writing
+        long capMargin = fullReason == null ? 0 : Math.max(MB, maxSpoolBytes / 100);
+        long freeMargin = freeMargin();
+        if (maxSpoolBytes > 0 && spoolBytes + bytes + capMargin > maxSpoolBytes) {
             return String.format("the spool (pending_upload/ and failed_uploads/) holds %.1f MB, sniffer.max-spool-mb is %d",
                     spoolBytes / (double) MB, maxSpoolBytes / MB);
         }
-        if (usableBytes - bytes < minFreeBytes) {
+        if (usableBytes - bytes - freeMargin < minFreeBytes) {
             return String.format("the disk of %s has %.1f MB free, sniffer.min-free-mb is %d", logs,
                     Math.max(0, usableBytes) / (double) MB, minFreeBytes / MB);
         }
         return null;
+    }
+
+    private long freeMargin() {
+        return fullReason == null ? 0 : Math.max(MB, minFreeBytes / 100);
     }
 
     /** Bytes written to the spool since the last measurement. */
