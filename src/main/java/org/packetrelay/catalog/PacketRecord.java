@@ -91,68 +91,72 @@ public final class PacketRecord {
     }
 
     private String timestampText() {
-        StringBuilder sb = new StringBuilder(24);
-        appendTimestamp(sb);
-        return sb.toString();
+        CsvBytes b = new CsvBytes(24);
+        appendTimestamp(b);
+        return b.toString();
     }
 
-    private void appendTimestamp(StringBuilder sb) {
+    private void appendTimestamp(CsvBytes out) {
         long ns = nums[Field.TIMESTAMP.ordinal()];
         long sec = Math.floorDiv(ns, 1_000_000_000L);
         long frac = Math.floorMod(ns, 1_000_000_000L);
-        sb.append(sec).append('.');
+        out.putLong(sec).put('.');
         if (timestampDigits == 6) {
             frac /= 1000;
         }
-        String f = Long.toString(frac);
-        for (int i = f.length(); i < timestampDigits; i++) {
-            sb.append('0');
-        }
-        sb.append(f);
+        out.putDigits(frac, timestampDigits);
     }
 
-    /** Appends this record as one CSV row (RFC 4180 quoting) ending in {@code \n}. */
-    public void appendCsv(StringBuilder sb) {
+    /** Appends this record as one CSV row (RFC 4180 quoting, UTF-8) ending in {@code \n}. */
+    public void appendCsv(CsvBytes out) {
         for (int i = 0; i < Field.COUNT; i++) {
             if (i > 0) {
-                sb.append(',');
+                out.put(',');
             }
             if (!set[i]) {
                 continue;
             }
             switch (Field.ALL[i].type()) {
-                case TIMESTAMP -> appendTimestamp(sb);
-                case INT, LONG -> sb.append(nums[i]);
-                case BOOL -> sb.append(nums[i] != 0 ? "true" : "false");
-                case STRING -> appendCsvText(sb, strs[i]);
+                case TIMESTAMP -> appendTimestamp(out);
+                case INT, LONG -> out.putLong(nums[i]);
+                case BOOL -> out.putAscii(nums[i] != 0 ? "true" : "false");
+                case STRING -> appendCsvText(out, strs[i]);
             }
         }
-        sb.append('\n');
+        out.put('\n');
+    }
+
+    /** The same row as text (for tests and tools; the capture path writes bytes). */
+    public void appendCsv(StringBuilder sb) {
+        CsvBytes b = new CsvBytes(512);
+        appendCsv(b);
+        sb.append(b);
     }
 
     /** RFC 4180: quote a cell holding a comma, quote, CR or LF; double the quotes inside. */
-    public static void appendCsvText(StringBuilder sb, String s) {
+    public static void appendCsvText(CsvBytes out, String s) {
         boolean quote = false;
+        boolean ascii = true;
         for (int i = 0, n = s.length(); i < n; i++) {
             char c = s.charAt(i);
             if (c == ',' || c == '"' || c == '\n' || c == '\r') {
                 quote = true;
-                break;
+            } else if (c >= 0x80) {
+                ascii = false;
             }
         }
-        if (!quote) {
-            sb.append(s);
-            return;
+        if (quote) {
+            out.put('"');
+            s = s.replace("\"", "\"\"");
         }
-        sb.append('"');
-        for (int i = 0, n = s.length(); i < n; i++) {
-            char c = s.charAt(i);
-            if (c == '"') {
-                sb.append('"');
-            }
-            sb.append(c);
+        if (ascii) {
+            out.putAscii(s);
+        } else {
+            out.putUtf8(s);
         }
-        sb.append('"');
+        if (quote) {
+            out.put('"');
+        }
     }
 
     @Override

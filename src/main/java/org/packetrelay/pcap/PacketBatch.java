@@ -1,31 +1,34 @@
 package org.packetrelay.pcap;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.packetrelay.catalog.CsvBytes;
+
 /**
- * A micro-batch of packets as CSV rows (no header), the body the pcap consumer sends. Also the aggregated body:
- * {@link #append} merges batches, so the aggregator handles thousands of exchanges, not millions of packets.
- * Merging keeps the micro-batches' text as chunks (no copy, no growing buffer), so a spool file's worth of rows
- * takes about its own size in memory.
+ * A micro-batch of packets as CSV rows (UTF-8 bytes, no header), the body the pcap consumer sends. Also the
+ * aggregated body: {@link #append} merges batches, so the aggregator handles thousands of exchanges, not millions
+ * of packets. Merging keeps the micro-batches' bytes as chunks (no copy, no growing buffer), so a spool file's
+ * worth of rows takes about its own size in memory.
  */
 public final class PacketBatch {
-    private final List<StringBuilder> chunks = new ArrayList<>(4);
+    private final List<CsvBytes> chunks = new ArrayList<>(4);
     private int packets;
     private boolean replayComplete;
     private PcapConsumer source;
 
-    public PacketBatch(int capacityChars) {
-        chunks.add(new StringBuilder(capacityChars));
+    public PacketBatch(int capacityBytes) {
+        chunks.add(new CsvBytes(capacityBytes));
     }
 
-    /** The text rows are appended to (the last chunk). */
-    public StringBuilder text() {
+    /** The bytes rows are appended to (the last chunk). */
+    public CsvBytes text() {
         return chunks.get(chunks.size() - 1);
     }
 
-    /** All the rows' text, in order. */
-    public List<StringBuilder> chunks() {
+    /** All the rows' bytes, in order. */
+    public List<CsvBytes> chunks() {
         return chunks;
     }
 
@@ -60,9 +63,8 @@ public final class PacketBatch {
 
     /** Adds another batch's rows to this one. */
     public PacketBatch append(PacketBatch other) {
-        for (StringBuilder c : other.chunks) {
+        for (CsvBytes c : other.chunks) {
             if (c.length() > 0) {
-                c.trimToSize();
                 chunks.add(c);
             }
         }
@@ -77,11 +79,12 @@ public final class PacketBatch {
     /** The rows one by one (for a {@code split} that wants per-packet EIPs). */
     public List<PacketRow> getRows() {
         List<PacketRow> list = new ArrayList<>(packets);
-        for (StringBuilder c : chunks) {
+        for (CsvBytes c : chunks) {
+            byte[] b = c.array();
             int start = 0;
             for (int i = 0; i < c.length(); i++) {
-                if (c.charAt(i) == '\n') {
-                    list.add(new PacketRow(c.substring(start, i)));
+                if (b[i] == '\n') {
+                    list.add(new PacketRow(new String(b, start, i - start, StandardCharsets.UTF_8)));
                     start = i + 1;
                 }
             }
@@ -91,7 +94,7 @@ public final class PacketBatch {
 
     /** Adds one row (see {@link PacketRow}). */
     public void add(PacketRow row) {
-        text().append(row.line()).append('\n');
+        text().putUtf8(row.line()).put('\n');
         packets++;
     }
 

@@ -331,6 +331,7 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
         String sourceName;
         int dlt;
         PacketBatch batch;
+        int batchBytes = 64 * 1024;
         long batchStart;
         long lastStats;
 
@@ -477,6 +478,10 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
                 record.appendCsv(batch.text());
                 batch.countPacket();
                 full = batch.getPackets() >= endpoint.getBatchSize();
+                if (full) {
+                    int used = batch.text().length();
+                    batchBytes = Math.min(used + (used >> 3), 16 << 20);
+                }
             }
             if (full) {
                 flush(false);
@@ -484,8 +489,8 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
         }
 
         private PacketBatch newBatch() {
-            // at most 256 K chars: below G1's humongous-object size for small heaps; grows if rows are long
-            PacketBatch b = new PacketBatch(Math.min(endpoint.getBatchSize() * 256, 256 * 1024));
+            // sized like the last full batch (+1/8), so that a batch's bytes are rarely copied to grow
+            PacketBatch b = new PacketBatch(batchBytes);
             b.setSource(PcapConsumer.this);
             return b;
         }

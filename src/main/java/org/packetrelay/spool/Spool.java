@@ -16,6 +16,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 
 import org.apache.camel.Exchange;
+import org.packetrelay.catalog.CsvBytes;
 import org.packetrelay.catalog.Field;
 import org.packetrelay.pcap.PacketBatch;
 import org.packetrelay.pcap.PcapConstants;
@@ -138,14 +139,9 @@ public class Spool implements org.apache.camel.AggregationStrategy {
         if (batch.getPackets() == 0) {
             return;
         }
-        List<byte[]> data = new ArrayList<>(batch.chunks().size());
         long bytes = file.isOpen() ? 0 : HEADER.length;
-        for (StringBuilder chunk : batch.chunks()) {
-            if (chunk.length() > 0) {
-                byte[] b = SpoolFile.utf8(chunk);
-                data.add(b);
-                bytes += b.length;
-            }
+        for (CsvBytes chunk : batch.chunks()) {
+            bytes += chunk.length();
         }
         SpoolSpace room = space();
         String full = room.refuse(bytes);
@@ -155,8 +151,8 @@ public class Spool implements org.apache.camel.AggregationStrategy {
                 if (!file.isOpen()) {
                     open(file);
                 }
-                for (byte[] b : data) {
-                    file.write(b);
+                for (CsvBytes chunk : batch.chunks()) {
+                    file.write(chunk.array(), chunk.length());
                 }
                 file.addRows(batch.getPackets());
                 room.wrote(bytes);
@@ -198,7 +194,7 @@ public class Spool implements org.apache.camel.AggregationStrategy {
             Files.createDirectories(dir, OWNER_ONLY_DIR);
         }
         file.open(FileChannel.open(file.part(), java.util.EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), OWNER_ONLY));
-        file.write(HEADER);
+        file.write(HEADER, HEADER.length);
     }
 
     /**

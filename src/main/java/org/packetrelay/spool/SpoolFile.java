@@ -3,7 +3,6 @@ package org.packetrelay.spool;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 import org.packetrelay.pcap.PcapConsumer;
@@ -87,8 +86,8 @@ public final class SpoolFile {
         return channel;
     }
 
-    void write(byte[] data) throws IOException {
-        ByteBuffer buf = ByteBuffer.wrap(data);
+    void write(byte[] data, int length) throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap(data, 0, length);
         while (buf.hasRemaining()) {
             size += channel.write(buf);
         }
@@ -108,10 +107,6 @@ public final class SpoolFile {
         if (source != null) {
             this.source = source;
         }
-    }
-
-    static byte[] utf8(StringBuilder text) {
-        return text.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     @Override
