@@ -197,17 +197,26 @@ public final class PacketDecoder {
     }
 
     public void decode(int dlt, byte[] data, int wireLength, long epochNanos, int timestampDigits, String iface, PacketRecord out) {
+        decode(dlt, data, data.length, wireLength, epochNanos, timestampDigits, iface, out);
+    }
+
+    /**
+     * The same for the first {@code capLength} bytes of {@code data} (a reused buffer may be longer: nothing at or
+     * after {@code capLength} is read).
+     */
+    public void decode(int dlt, byte[] data, int capLength, int wireLength, long epochNanos, int timestampDigits, String iface,
+                       PacketRecord out) {
         out.clear();
         out.setTimestamp(epochNanos, timestampDigits);
         out.setString(INTERFACE, iface);
         out.setNumber(LENGTH, wireLength);
-        out.setNumber(CAPTURED_LENGTH, data.length);
+        out.setNumber(CAPTURED_LENGTH, capLength);
         out.setString(PROTOCOL, linkTypeName(dlt));
         d = data;
         r = out;
-        wireLen = Math.max(wireLength, data.length);
+        wireLen = Math.max(wireLength, capLength);
         try {
-            link(dlt, data.length);
+            link(dlt, capLength);
         } catch (RuntimeException e) {
             out.setString(DECODE_ERROR, "internal: " + e.getClass().getSimpleName());
         } finally {

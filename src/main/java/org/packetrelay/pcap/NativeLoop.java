@@ -28,9 +28,12 @@ import org.pcap4j.core.PcapHandle;
  * Everything else (open, filter, statistics, {@code breakLoop()}, {@code close()}) stays pcap4j's.
  */
 final class NativeLoop {
-    /** Receives each packet: captured bytes, length on the wire, timestamp in epoch nanoseconds. */
+    /**
+     * Receives each packet: the captured bytes in libpcap's memory (valid during the call only), their length,
+     * the length on the wire, the timestamp in epoch nanoseconds.
+     */
     interface Listener {
-        void packet(byte[] data, int wireLength, long epochNanos);
+        void packet(Pointer data, int capLength, int wireLength, long epochNanos);
     }
 
     private static final Field HANDLE_FIELD;
@@ -97,11 +100,7 @@ final class NativeLoop {
             }
             int caplen = (int) INT.get(hdr, 2 * LONG_SIZE);
             int len = (int) INT.get(hdr, 2 * LONG_SIZE + 4);
-            byte[] data = new byte[Math.max(0, caplen)];
-            if (caplen > 0) {
-                new Pointer(dataAt[0]).read(0, data, 0, caplen);
-            }
-            listener.packet(data, len, sec * 1_000_000_000L + frac * scale);
+            listener.packet(new Pointer(dataAt[0]), Math.max(0, caplen), len, sec * 1_000_000_000L + frac * scale);
         }
         return -2;
     }

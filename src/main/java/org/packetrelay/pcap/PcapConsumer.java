@@ -20,6 +20,7 @@ import org.packetrelay.catalog.Field;
 import org.packetrelay.catalog.PacketRecord;
 import org.packetrelay.decode.PacketDecoder;
 import org.pcap4j.core.NotOpenException;
+import com.sun.jna.Pointer;
 import org.pcap4j.core.PcapHandle;
 import org.pcap4j.core.PcapNativeException;
 import org.pcap4j.core.PcapStat;
@@ -27,9 +28,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One capture thread per interface (or one replay thread), each running libpcap's loop ({@link NativeLoop}), decoding every packet
- * into a CSV row and handing rows over in micro-batches bounded by count ({@code batchSize}) and age
- * ({@code batchInterval}). Stop: breakLoop, join, close. Suspend: the loops wait with their handles open.
+ * One capture thread per interface (or one replay thread), each running libpcap's loop ({@link NativeLoop}) and
+ * copying the packets into raw micro-batches bounded by count ({@code batchSize}), bytes (1 MiB) and age
+ * ({@code batchInterval}); one delivery thread decodes each micro-batch into CSV rows and runs the route with it,
+ * so reading and decoding use two cores. Stop: breakLoop, join, close, then the delivery thread drains the queue.
+ * Suspend: the loops wait with their handles open.
  */
 @ManagedResource(description = "Managed PcapConsumer")
 public class PcapConsumer extends DefaultConsumer implements Suspendable {
@@ -43,9 +46,17 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
     private final Object pauseMonitor = new Object();
     private ExecutorService executor;
     private ScheduledExecutorService flusher;
-    // micro-batches go from the capture threads to one delivery thread, which runs the route (aggregation and
-    // spool writes) so that the capture threads only read and decode; bounded: a full queue makes capture wait
-    private final java.util.concurrent.BlockingQueue<PacketBatch> handOver = new java.util.concurrent.ArrayBlockingQueue<>(64);
+    // micro-batches of raw packets go from the capture threads to one delivery thread, which decodes them and runs
+    // the route (aggregation and spool writes), so that the capture threads only read: reading and decoding use
+    // both cores. Bounded (a full queue makes capture wait; at most QUEUED * ~1 MiB); raw batches are reused.
+    private static final int QUEUED = 32;
+    private static final int RAW_BATCH_BYTES = 1 << 20;
+    private final java.util.concurrent.BlockingQueue<RawBatch> handOver = new java.util.concurrent.ArrayBlockingQueue<>(QUEUED);
+    private final java.util.concurrent.BlockingQueue<RawBatch> spare = new java.util.concurrent.ArrayBlockingQueue<>(QUEUED + 8);
+    private final PacketDecoder decoder = new PacketDecoder();
+    private final PacketRecord record = new PacketRecord();
+    private byte[] scratch = new byte[65536];
+    private int csvBytes = 64 * 1024;
     private ExecutorService deliverer;
     private volatile boolean delivering;
     private CountDownLatch delivered;
@@ -263,7 +274,7 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
     }
 
     /** Queues a micro-batch for the delivery thread (waits while the queue is full). */
-    private void send(PacketBatch batch) {
+    private void send(RawBatch batch) {
         try {
             if (delivering) {
                 handOver.put(batch);
@@ -278,7 +289,7 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
     private void deliverLoop() {
         try {
             while (delivering || !handOver.isEmpty()) {
-                PacketBatch b = handOver.poll(100, TimeUnit.MILLISECONDS);
+                RawBatch b = handOver.poll(100, TimeUnit.MILLISECONDS);
                 if (b != null) {
                     deliver(b);
                 }
@@ -286,12 +297,50 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            PacketBatch b;
+            RawBatch b;
             while ((b = handOver.poll()) != null) {
                 deliver(b);
             }
             delivered.countDown();
         }
+    }
+
+    private RawBatch rawBatch() {
+        RawBatch b = spare.poll();
+        return b != null ? b : new RawBatch(endpoint.getBatchSize(), 256 * 1024);
+    }
+
+    /** Decodes a raw micro-batch into CSV rows, then runs the route with them. */
+    private void deliver(RawBatch raw) {
+        synchronized (decoder) { // the delivery thread; during a stop possibly the stopping one
+            deliverDecoded(raw);
+        }
+    }
+
+    private void deliverDecoded(RawBatch raw) {
+        PacketBatch batch = new PacketBatch(csvBytes);
+        batch.setSource(this);
+        for (int i = 0; i < raw.count; i++) {
+            int len = raw.capLength[i];
+            if (scratch.length < len) {
+                scratch = new byte[len];
+            }
+            System.arraycopy(raw.bytes, raw.offset[i], scratch, 0, len);
+            decoder.decode(raw.dlt[i], scratch, len, raw.wireLength[i], raw.nanos[i], raw.timestampDigits, raw.source[i], record);
+            if (record.has(Field.DECODE_ERROR)) {
+                decodeErrors.increment();
+            }
+            record.appendCsv(batch.text());
+            batch.countPacket();
+        }
+        batch.setReplayComplete(raw.replayComplete);
+        if (raw.count >= endpoint.getBatchSize()) {
+            // the next batch is sized like this full one (+1/8), so that its bytes are rarely copied to grow
+            int used = batch.text().length();
+            csvBytes = Math.min(used + (used >> 3), 16 << 20);
+        }
+        spare.offer(raw.reset());
+        deliver(batch);
     }
 
     private void deliver(PacketBatch batch) {
@@ -319,8 +368,6 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
         final List<Path> files;
         final PcapSources sources;
         volatile PcapHandle handle;
-        final PacketDecoder decoder = new PacketDecoder();
-        final PacketRecord record = new PacketRecord();
         final CountDownLatch done = new CountDownLatch(1);
         final AtomicLong kernelDrops = new AtomicLong();
         final AtomicLong ifDrops = new AtomicLong();
@@ -330,8 +377,7 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
         final boolean nano;
         String sourceName;
         int dlt;
-        PacketBatch batch;
-        int batchBytes = 64 * 1024;
+        RawBatch batch;
         long batchStart;
         long lastStats;
 
@@ -463,36 +509,21 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
         }
 
         @Override
-        public void packet(byte[] data, int wireLength, long epochNanos) {
-            decoder.decode(dlt, data, wireLength, epochNanos, timestampDigits, sourceName, record);
+        public void packet(Pointer data, int capLength, int wireLength, long epochNanos) {
             captured.increment();
-            if (record.has(Field.DECODE_ERROR)) {
-                decodeErrors.increment();
-            }
             boolean full;
             synchronized (batchLock) {
                 if (batch == null) {
-                    batch = newBatch();
+                    batch = rawBatch();
+                    batch.timestampDigits = timestampDigits;
                     batchStart = System.nanoTime();
                 }
-                record.appendCsv(batch.text());
-                batch.countPacket();
-                full = batch.getPackets() >= endpoint.getBatchSize();
-                if (full) {
-                    int used = batch.text().length();
-                    batchBytes = Math.min(used + (used >> 3), 16 << 20);
-                }
+                batch.add(data, capLength, wireLength, epochNanos, dlt, sourceName);
+                full = batch.count >= endpoint.getBatchSize() || batch.used >= RAW_BATCH_BYTES;
             }
             if (full) {
                 flush(false);
             }
-        }
-
-        private PacketBatch newBatch() {
-            // sized like the last full batch (+1/8), so that a batch's bytes are rarely copied to grow
-            PacketBatch b = new PacketBatch(batchBytes);
-            b.setSource(PcapConsumer.this);
-            return b;
         }
 
         void flushIfOlder(long startedBefore) {
@@ -507,7 +538,7 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
         /** Hands over the pending batch (and, for the end of a replay, the completion signal). */
         void flush(boolean replayComplete) {
             synchronized (sendLock) {
-                PacketBatch b;
+                RawBatch b;
                 synchronized (batchLock) {
                     b = batch;
                     batch = null;
@@ -516,9 +547,9 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
                     return;
                 }
                 if (b == null) {
-                    b = newBatch();
+                    b = rawBatch();
                 }
-                b.setReplayComplete(replayComplete);
+                b.replayComplete = replayComplete;
                 send(b);
             }
         }
