@@ -65,6 +65,17 @@ public final class PacketRelay {
         if (s.get("relay.logs-dir").isEmpty()) {
             throw new IllegalArgumentException("bad setting relay.logs-dir='': a folder is needed");
         }
+        // the YAML routes are read from the working folder (routes/ by default): say so plainly when they are not there
+        for (String pattern : s.get("camel.main.routes-include-pattern").split(",")) {
+            pattern = pattern.trim();
+            if (pattern.startsWith("file:")) {
+                java.nio.file.Path dir = java.nio.file.Paths.get(pattern.substring(5)).toAbsolutePath().getParent();
+                if (dir != null && !java.nio.file.Files.isDirectory(dir)) {
+                    throw new IllegalArgumentException("no route folder " + dir + " (camel.main.routes-include-pattern=" + pattern
+                                                       + "): run from the project folder, which has routes/, or point the setting at it");
+                }
+            }
+        }
         s.getInt("sniffer.snaplen", 64, 262144);
         s.getInt("sniffer.save-interval", 1, 86400);
         s.getInt("sniffer.max-packets-per-file", 1, 500_000);

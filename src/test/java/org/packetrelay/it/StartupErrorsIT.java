@@ -68,6 +68,8 @@ class StartupErrorsIT {
         assertOneLineError(Map.of("relay.roles", "sniffer,uploader"), "unknown role 'uploader'");
         assertOneLineError(Map.of("relay.roles", "sender", "sender.batch-size", "many"), "bad setting sender.batch-size='many'");
         assertOneLineError(Map.of("relay.roles", "sender", "sender.url", "ftp://x"), "bad setting sender.url");
+        assertOneLineError(Map.of("relay.roles", "sender", "camel.main.routes-include-pattern", "file:/nonexistent/routes/*.yaml"),
+                "no route folder /nonexistent/routes");
     }
 
     @Test
