@@ -274,7 +274,7 @@ class CaptureBenchIT {
         l.mode = mode;
         PacketDecoder decoder = new PacketDecoder();
         PacketRecord record = new PacketRecord();
-        StringBuilder sb = new StringBuilder(1 << 20);
+        org.packetrelay.catalog.CsvBytes sb = new org.packetrelay.catalog.CsvBytes(1 << 21);
         PcapHandle h = Pcaps.openOffline(pcap.toString(), PcapHandle.TimestampPrecision.MICRO);
         try {
             int dlt = h.getDlt().value();

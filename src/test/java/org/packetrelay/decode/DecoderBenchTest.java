@@ -19,7 +19,7 @@ class DecoderBenchTest {
         }
         PacketDecoder decoder = new PacketDecoder();
         PacketRecord rec = new PacketRecord();
-        StringBuilder sb = new StringBuilder(1 << 20);
+        org.packetrelay.catalog.CsvBytes sb = new org.packetrelay.catalog.CsvBytes(1 << 21);
         long bytes = 0;
         for (Packets.Captured p : packets) {
             bytes += p.data().length;
@@ -39,7 +39,7 @@ class DecoderBenchTest {
         assertTrue(decoded > 0);
     }
 
-    private static int run(List<Packets.Captured> packets, PacketDecoder decoder, PacketRecord rec, StringBuilder sb) {
+    private static int run(List<Packets.Captured> packets, PacketDecoder decoder, PacketRecord rec, org.packetrelay.catalog.CsvBytes sb) {
         for (Packets.Captured p : packets) {
             p.decode(decoder, "eth0", rec);
             rec.appendCsv(sb);
