@@ -58,6 +58,8 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
     private byte[] scratch = new byte[65536];
     private int csvBytes = 64 * 1024;
     private ExecutorService deliverer;
+    // micro-batches handed over and not yet through the route: a suspend waits until it is 0
+    private final java.util.concurrent.atomic.AtomicInteger inHand = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean delivering;
     private CountDownLatch delivered;
     private volatile boolean running;
@@ -244,10 +246,25 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
 
     @Override
     protected void doSuspend() throws Exception {
+        // Suspended means: no packet is being read, and every packet read so far has been through the route.
+        // Camel's graceful shutdown suspends this consumer, waits for in-flight exchanges and then forces the
+        // aggregator to complete; a batch still queued for the delivery thread at that moment would reach the
+        // aggregator after its forced completion and stay an incomplete .part file.
         paused = true;
-        for (Capture c : snapshot()) {
+        List<Capture> list = snapshot();
+        for (Capture c : list) {
             c.breakLoop();
+        }
+        for (Capture c : list) {
+            c.awaitParked(TimeUnit.SECONDS.toNanos(5));
             c.flush(false);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (inHand.get() > 0 && System.nanoTime() - deadline < 0) {
+            Thread.sleep(1);
+        }
+        if (inHand.get() > 0) {
+            LOG.warn("Capture paused with {} batches still queued for the route after 30 s", inHand.get());
         }
         LOG.info("Capture paused on {} (handles stay open; the kernel drops what does not fit its buffer)", getSources());
     }
@@ -277,10 +294,12 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
     private void send(RawBatch batch) {
         try {
             if (delivering) {
+                inHand.incrementAndGet();
                 handOver.put(batch);
                 return;
             }
         } catch (InterruptedException e) {
+            inHand.decrementAndGet();
             Thread.currentThread().interrupt();
         }
         deliver(batch); // stopping: hand it over directly
@@ -291,7 +310,11 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
             while (delivering || !handOver.isEmpty()) {
                 RawBatch b = handOver.poll(100, TimeUnit.MILLISECONDS);
                 if (b != null) {
-                    deliver(b);
+                    try {
+                        deliver(b);
+                    } finally {
+                        inHand.decrementAndGet();
+                    }
                 }
             }
         } catch (InterruptedException e) {
@@ -299,7 +322,11 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
         } finally {
             RawBatch b;
             while ((b = handOver.poll()) != null) {
-                deliver(b);
+                try {
+                    deliver(b);
+                } finally {
+                    inHand.decrementAndGet();
+                }
             }
             delivered.countDown();
         }
@@ -369,6 +396,7 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
         final PcapSources sources;
         volatile PcapHandle handle;
         final CountDownLatch done = new CountDownLatch(1);
+        volatile boolean parked; // waiting in awaitResume: out of the read loop, adds no packet
         final AtomicLong kernelDrops = new AtomicLong();
         final AtomicLong ifDrops = new AtomicLong();
         final Object batchLock = new Object();
@@ -496,13 +524,18 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
                 return false;
             }
             synchronized (pauseMonitor) {
-                while (paused && running) {
-                    try {
-                        pauseMonitor.wait(1000);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return true;
+                parked = true;
+                try {
+                    while (paused && running) {
+                        try {
+                            pauseMonitor.wait(1000);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return true;
+                        }
                     }
+                } finally {
+                    parked = false;
                 }
             }
             return true;
@@ -523,6 +556,14 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
             }
             if (full) {
                 flush(false);
+            }
+        }
+
+        /** Waits (at most timeoutNanos) until this capture's thread is out of its read loop or has ended. */
+        void awaitParked(long timeoutNanos) throws InterruptedException {
+            long deadline = System.nanoTime() + timeoutNanos;
+            while (!parked && done.getCount() > 0 && paused && System.nanoTime() - deadline < 0) {
+                Thread.sleep(1);
             }
         }
 
