@@ -36,9 +36,10 @@ public class Spool implements org.apache.camel.AggregationStrategy {
     public static final String PART_SUFFIX = ".part";
     public static final String READY_SUFFIX = ".ready";
     private static final Logger LOG = LoggerFactory.getLogger(Spool.class);
-    private static final java.nio.file.attribute.FileAttribute<?> OWNER_ONLY =
+    /** Mode of spool files and of the folders the relay creates (captured traffic is sensitive). */
+    public static final java.nio.file.attribute.FileAttribute<?> OWNER_ONLY =
             java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-    private static final java.nio.file.attribute.FileAttribute<?> OWNER_ONLY_DIR =
+    public static final java.nio.file.attribute.FileAttribute<?> OWNER_ONLY_DIR =
             java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
     private static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss_SSS").withZone(ZoneOffset.UTC);
     private static final String HEADER_TEXT = Field.CSV_HEADER + "\n";
@@ -295,7 +296,7 @@ public class Spool implements org.apache.camel.AggregationStrategy {
             return;
         }
         Path dir = pendingDir();
-        Files.createDirectories(dir);
+        Files.createDirectories(dir, OWNER_ONLY_DIR);
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path p : files) {
                 String name = p.getFileName().toString();

@@ -37,7 +37,7 @@ public final class Checkpoints {
     }
 
     public void save(String name, long rowsDone) throws IOException {
-        Files.createDirectories(dir);
+        Files.createDirectories(dir, org.packetrelay.spool.Spool.OWNER_ONLY_DIR);
         Path tmp = dir.resolve(name + ".progress.tmp");
         Files.writeString(tmp, "rows=" + rowsDone + "\n", StandardCharsets.US_ASCII);
         Files.move(tmp, file(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

@@ -23,6 +23,7 @@ import org.apache.camel.Processor;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.http.base.HttpOperationFailedException;
 import org.apache.camel.support.DefaultExchange;
+import org.packetrelay.spool.Spool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -182,11 +183,12 @@ public class FileUploader implements Processor, CamelContextAware {
             }
         }
         Path logs = Paths.get(logsDir);
-        Files.createDirectories(logs.resolve("pending_upload"));
-        Files.createDirectories(logs.resolve("processed"));
-        Files.createDirectories(logs.resolve("failed_uploads"));
+        // folders it creates are owner-only like the spool files (existing ones are left as they are)
+        Files.createDirectories(logs.resolve("pending_upload"), Spool.OWNER_ONLY_DIR);
+        Files.createDirectories(logs.resolve("processed"), Spool.OWNER_ONLY_DIR);
+        Files.createDirectories(logs.resolve("failed_uploads"), Spool.OWNER_ONLY_DIR);
         lockSpool(logs);
-        Files.createDirectories(logs.resolve(".state"));
+        Files.createDirectories(logs.resolve(".state"), Spool.OWNER_ONLY_DIR);
         checkpoints = new Checkpoints(logs.resolve(".state"));
         if (hostId.isEmpty()) {
             hostId = defaultHostId();
@@ -208,7 +210,7 @@ public class FileUploader implements Processor, CamelContextAware {
         if (processLock != null && processLock.isValid()) {
             return;
         }
-        Files.createDirectories(logs);
+        Files.createDirectories(logs, Spool.OWNER_ONLY_DIR);
         Path lockFile = logs.resolve(".sender.lock");
         RandomAccessFile raf = new RandomAccessFile(lockFile.toFile(), "rw");
         FileLock lock = raf.getChannel().tryLock();
@@ -294,7 +296,7 @@ public class FileUploader implements Processor, CamelContextAware {
             filesFailed.incrementAndGet();
             result(Instant.now() + " " + name + " failed: " + e.getMessage(), false);
             if (e.isPermanent()) {
-                Files.createDirectories(errorFile.getParent());
+                Files.createDirectories(errorFile.getParent(), Spool.OWNER_ONLY_DIR);
                 Path tmp = errorFile.resolveSibling(errorFile.getFileName() + ".tmp");
                 Files.writeString(tmp, "file: " + name + "\ntime: " + Instant.now() + "\nrows uploaded before: "
                                        + a.done + "\nerror: " + e.getMessage() + "\n", StandardCharsets.UTF_8);

@@ -61,7 +61,7 @@ public class MoveFailures implements ExceptionHandler {
             // pending_upload/ is read with done files; failed_uploads/ is retried on its own timer
             boolean needsMarker = file.getParent() != null && "pending_upload".equals(String.valueOf(file.getParent().getFileName()));
             if (needsMarker && !Files.exists(marker)) {
-                Files.createFile(marker);
+                Files.createFile(marker, org.packetrelay.spool.Spool.OWNER_ONLY);
             }
             LOG.error("{} ({}): {}; the file stays in {} and is taken again at the next poll", message, name,
                     exception.getMessage(), file.getParent());

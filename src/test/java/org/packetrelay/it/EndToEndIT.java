@@ -181,6 +181,16 @@ class EndToEndIT {
             files = s.filter(x -> x.toString().endsWith(".csv")).count();
         }
         assertTrue(out.matches("(?s).*processed/ +" + files + " files.*"), out);
+        // captured traffic is sensitive: the folders the relay made and every spool file are owner-only
+        for (String folder : List.of("logs", "logs/pending_upload", "logs/processed", "logs/failed_uploads", "logs/.state")) {
+            assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(dir.resolve(folder))), folder);
+        }
+        try (var s = Files.list(dir.resolve("logs/processed"))) {
+            for (Path f : s.toList()) {
+                assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f)), f.toString());
+            }
+        }
         assertTrue(out.matches("(?s).*pending_upload/ +0 files.*"), out);
         assertTrue(out.contains("Last upload: ") && out.contains("uploaded:"), out);
     }
