@@ -398,6 +398,38 @@ class PacketDecoderTest {
         assertRoundTrips(r, Field.TLS_SNI, sni.getBytes(StandardCharsets.US_ASCII));
     }
 
+    /**
+     * Escaping makes a byte that is not UTF-8 four characters: a 10 kB path of such bytes would be 40,960 characters,
+     * a 65,535-byte one 262,140, beyond the receiver's max-string-length (65,536), and the receiver would refuse the
+     * whole spool file. Wire text is cut at WireText.MAX_CHARS with a marker; what is kept still unescapes exactly.
+     */
+    @Test
+    void hostileWireTextIsCappedBelowTheReceiversStringLimit() throws Exception {
+        byte[] invalid = new byte[10_000];
+        Arrays.fill(invalid, (byte) 0xFF);
+        byte[] request = concat("GET ".getBytes(StandardCharsets.US_ASCII), invalid, " HTTP/1.1\r\nHost: ".getBytes(StandardCharsets.US_ASCII),
+                invalid, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        PacketRecord r = decode(12, ipv4(6, "1.1.1.1", "2.2.2.2", tcp(1, 80, 1, 1, 0x18, 9, request)));
+        for (Field f : List.of(Field.HTTP_PATH, Field.HTTP_HOST)) {
+            String v = r.getString(f);
+            assertEquals(WireText.MAX_CHARS, v.length(), f.key());
+            assertTrue(WireText.MAX_CHARS <= 65_536 / 4, "well below the receiver's limit");
+            assertTrue(WireText.isTruncated(v), f.key());
+            assertTrue(v.endsWith("\\xFF\\..."), v.substring(v.length() - 20));
+            byte[] kept = WireText.unescape(v);
+            assertEquals((WireText.MAX_CHARS - WireText.TRUNCATED.length()) / 4, kept.length);
+            assertArrayEquals(Arrays.copyOf(invalid, kept.length), kept);
+        }
+        assertNull(r.getString(Field.DECODE_ERROR));
+        assertCsvRoundTrip(r);
+
+        byte[] longSni = new byte[20_000];
+        Arrays.fill(longSni, (byte) 'a');
+        r = decode(12, ipv4(6, "1.1.1.1", "2.2.2.2", tcp(1, 443, 1, 1, 0x18, 9,
+                TsharkCrossCheckTest.clientHello(new String(longSni, StandardCharsets.US_ASCII)))));
+        assertEquals("a".repeat(WireText.MAX_CHARS - 4) + WireText.TRUNCATED, r.getString(Field.TLS_SNI));
+    }
+
     static void assertRoundTrips(PacketRecord r, Field f, byte[] original) throws Exception {
         assertCsvRoundTrip(r);
         StringBuilder sb = new StringBuilder();
