@@ -7,7 +7,7 @@ MVN   := mvn -B -ntp
 JAVA_OPTS ?= -Xmx256m -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test jar bench status deps test-deps clean
+.PHONY: run test jar bench fuzz status deps test-deps clean
 
 run: deps jar
 	@echo "packet-relay: ingest server http://127.0.0.1:8000, health/metrics http://127.0.0.1:9876/observe/{health,metrics}, spool ./logs"
@@ -29,7 +29,13 @@ test: deps test-deps
 # capture, decoder and upload benchmarks; the upload one posts to nginx when it is installed (a fast sink)
 bench: deps test-deps
 	@command -v nginx >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx-light || echo "no nginx: the upload bench uses a JDK sink"; }
-	$(MVN) verify -Dsurefire.groups=bench -Dsurefire.excludedGroups=none -Dsurefire.failIfNoSpecifiedTests=false
+	$(MVN) verify -Dsurefire.groups=bench -Dsurefire.excludedGroups=none -Dsurefire.failIfNoSpecifiedTests=false -Dfuzz.skip=true
+
+# coverage-guided fuzzing of the decoder (Jazzer) for FUZZ_TIME seconds; make test runs the same for 45 s.
+# Findings: target/fuzz/crashes/ (see README, "Fuzzing"); what it learnt stays in target/fuzz/corpus for the next run
+FUZZ_TIME ?= 600
+fuzz: deps
+	$(MVN) test -Dtest=DecoderFuzzTest -Dsurefire.failIfNoSpecifiedTests=false -Dfuzz.time=$(FUZZ_TIME)
 
 # system packages: Java 17 + Maven (the build), libpcap (capture); apt-get update only when something is missing
 deps:

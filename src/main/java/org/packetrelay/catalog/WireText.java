@@ -7,14 +7,24 @@ package org.packetrelay.catalog;
  * character (U+0000..U+001F, U+007F), is written as {@code \xHH} (two upper-case hex digits); a backslash
  * is written as {@code \\}. Everything else is kept as is. So a value never holds CR, LF or NUL, the mapping
  * is reversible ({@link #unescape}) and commas and quotes are left to CSV quoting.
+ *
+ * <p>A value is at most {@value #MAX_CHARS} characters (UTF-16 units, as the receiver counts them: its default
+ * {@code max-string-length}): escaping can make text four times longer than its bytes (a 65,535-byte HTTP path of
+ * invalid bytes would become 262,140 characters, and its whole spool file would be refused). Up to 16,384 bytes
+ * of any kind always fit, so a 10 kB hostile string round-trips exactly. A longer value is cut at a character or escape boundary and ends in {@value #TRUNCATED}, which escaping
+ * never produces otherwise (a backslash is always followed by {@code \} or {@code x}).
  */
 public final class WireText {
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+    /** The longest value {@link #escape} returns, the marker included. */
+    public static final int MAX_CHARS = 65_536;
+    /** Ends a value that was cut at {@link #MAX_CHARS}. */
+    public static final String TRUNCATED = "\\...";
 
     private WireText() {
     }
 
-    /** Escapes {@code len} bytes from {@code off}; returns {@code null} for an empty range. */
+    /** Escapes {@code len} bytes from {@code off}, cut at {@link #MAX_CHARS}; returns {@code null} for an empty range. */
     public static String escape(byte[] b, int off, int len) {
         if (len <= 0) {
             return null;
@@ -30,11 +40,19 @@ public final class WireText {
             }
         }
         if (plain) {
-            return new String(b, off, len, java.nio.charset.StandardCharsets.ISO_8859_1);
+            if (len <= MAX_CHARS) {
+                return new String(b, off, len, java.nio.charset.StandardCharsets.ISO_8859_1);
+            }
+            return new String(b, off, MAX_CHARS - TRUNCATED.length(), java.nio.charset.StandardCharsets.ISO_8859_1) + TRUNCATED;
         }
-        StringBuilder sb = new StringBuilder(len + 16);
+        StringBuilder sb = new StringBuilder(Math.min(len, MAX_CHARS) + 16);
+        final int keep = MAX_CHARS - TRUNCATED.length();
+        int cut = 0; // the last boundary between escaped characters that leaves room for the marker
         int i = off;
-        while (i < end) {
+        while (i < end && sb.length() <= MAX_CHARS) {
+            if (sb.length() <= keep) {
+                cut = sb.length();
+            }
             int c = b[i] & 0xFF;
             if (c < 0x80) {
                 if (c < 0x20 || c == 0x7F) {
@@ -55,6 +73,10 @@ public final class WireText {
                 sb.append(new String(b, i, n, java.nio.charset.StandardCharsets.UTF_8));
                 i += n;
             }
+        }
+        if (sb.length() > MAX_CHARS) {
+            sb.setLength(cut);
+            sb.append(TRUNCATED);
         }
         return sb.toString();
     }
@@ -97,19 +119,33 @@ public final class WireText {
         sb.append('\\').append('x').append(HEX[c >> 4]).append(HEX[c & 0xF]);
     }
 
-    /** The original bytes of an escaped value. */
+    /** Whether {@link #escape} cut this value at {@link #MAX_CHARS}. */
+    public static boolean isTruncated(String s) {
+        if (s == null || !s.endsWith(TRUNCATED)) {
+            return false;
+        }
+        int at = s.length() - TRUNCATED.length();
+        int i = 0;
+        while (i < at) { // skip whole escapes so that an escaped backslash before "..." does not count
+            i += s.charAt(i) == '\\' ? (s.charAt(i + 1) == 'x' ? 4 : 2) : 1;
+        }
+        return i == at;
+    }
+
+    /** The original bytes of an escaped value (of its kept part when it was {@link #isTruncated truncated}). */
     public static byte[] unescape(String s) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(s.length());
-        for (int i = 0; i < s.length(); ) {
+        int n = isTruncated(s) ? s.length() - TRUNCATED.length() : s.length();
+        for (int i = 0; i < n; ) {
             char ch = s.charAt(i);
-            if (ch == '\\' && i + 1 < s.length()) {
+            if (ch == '\\' && i + 1 < n) {
                 char nx = s.charAt(i + 1);
                 if (nx == '\\') {
                     out.write('\\');
                     i += 2;
                     continue;
                 }
-                if (nx == 'x' && i + 3 < s.length()) {
+                if (nx == 'x' && i + 3 < n) {
                     out.write(Integer.parseInt(s.substring(i + 2, i + 4), 16));
                     i += 4;
                     continue;

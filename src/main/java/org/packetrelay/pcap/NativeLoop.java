@@ -17,7 +17,8 @@ import org.pcap4j.core.PcapHandle;
  * throws for a fraction outside 0..999,999 (micro) or 0..999,999,999 (nano) — real capture files have such
  * records — and the packet is then silently lost inside the JNA callback. Here seconds and fraction are taken as
  * they are (epoch nanoseconds = seconds * 1e9 + fraction, so an oversized fraction carries into the seconds;
- * seconds are unsigned 32-bit as the pcap format defines them, where libpcap sign-extends them) and no packet is
+ * seconds are unsigned 32-bit as the pcap format defines them, where libpcap sign-extends them; a pcapng time
+ * beyond 2262, which nanoseconds in a long cannot hold, is clamped to {@link #MAX_EPOCH_NANOS}) and no packet is
  * ever dropped.
  *
  * <p>Why {@code pcap_next_ex} and not {@code pcap_loop}: a JNA callback costs about a microsecond per packet
@@ -91,17 +92,37 @@ final class NativeLoop {
             new Pointer(headerAt[0]).read(0, hdr, 0, HEADER_SIZE);
             long sec = LONG_SIZE == 8 ? (long) LONG.get(hdr, 0) : (int) INT.get(hdr, 0);
             long frac = LONG_SIZE == 8 ? (long) LONG.get(hdr, 8) : (int) INT.get(hdr, 4);
-            if (sec < 0) {
-                // pcap files hold unsigned 32-bit seconds; libpcap hands them over sign-extended
-                sec &= 0xFFFFFFFFL;
-            }
-            if (frac < 0) {
-                frac &= 0xFFFFFFFFL; // the same for the (unsigned 32-bit) fraction
-            }
             int caplen = (int) INT.get(hdr, 2 * LONG_SIZE);
             int len = (int) INT.get(hdr, 2 * LONG_SIZE + 4);
-            listener.packet(new Pointer(dataAt[0]), Math.max(0, caplen), len, sec * 1_000_000_000L + frac * scale);
+            listener.packet(new Pointer(dataAt[0]), Math.max(0, caplen), len, epochNanos(sec, frac, scale));
         }
         return -2;
+    }
+
+    /** The largest time a record holds: 2262-04-11T23:47:16.854775807Z, as epoch nanoseconds. */
+    static final long MAX_EPOCH_NANOS = Long.MAX_VALUE;
+
+    /**
+     * Epoch nanoseconds of a header's seconds and fraction ({@code scale} 1 for nanoseconds, 1000 for microseconds),
+     * at most {@link #MAX_EPOCH_NANOS}. Classic pcap holds unsigned 32-bit seconds and fractions, which libpcap
+     * hands over sign-extended: a value in -2^31..-1 is taken as unsigned. A pcapng timestamp is 64 bits, so its
+     * seconds can exceed what nanoseconds in a long hold (from about 9.2e9 s on; a "negative" 64-bit value is a
+     * huge unsigned one): such a time is clamped instead of overflowing into a negative or wrong value.
+     */
+    static long epochNanos(long sec, long frac, long scale) {
+        if (sec < 0) {
+            if (sec < Integer.MIN_VALUE) {
+                return MAX_EPOCH_NANOS;
+            }
+            sec &= 0xFFFFFFFFL;
+        }
+        if (frac < 0) {
+            frac = frac < Integer.MIN_VALUE ? 0xFFFFFFFFL : frac & 0xFFFFFFFFL;
+        }
+        long fracNanos = frac * scale; // at most 2^32 * 1000: no overflow
+        if (sec > (MAX_EPOCH_NANOS - fracNanos) / 1_000_000_000L) {
+            return MAX_EPOCH_NANOS;
+        }
+        return sec * 1_000_000_000L + fracNanos;
     }
 }

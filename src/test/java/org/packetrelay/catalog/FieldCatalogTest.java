@@ -11,7 +11,10 @@ import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -55,6 +58,34 @@ class FieldCatalogTest {
         assertThrows(IllegalArgumentException.class, () -> FieldType.BOOL.parse("yes"));
         String row = r.toString();
         assertEquals(Field.COUNT - 1, row.chars().filter(c -> c == ',').count() - 1, "one quoted comma in SYN,ACK: " + row);
+    }
+
+    @Test
+    void wireTextIsCutAtMaxCharsOnAnEscapeBoundary() {
+        int max = WireText.MAX_CHARS;
+        byte[] plain = new byte[max + 1];
+        java.util.Arrays.fill(plain, (byte) 'p');
+        assertEquals(max, WireText.escape(plain, 0, max).length());
+        assertFalse(WireText.isTruncated(WireText.escape(plain, 0, max)));
+        String cut = WireText.escape(plain, 0, max + 1);
+        assertEquals("p".repeat(max - 4) + "\\...", cut);
+        assertTrue(WireText.isTruncated(cut));
+
+        byte[] backslashes = new byte[max / 2 + 1];
+        java.util.Arrays.fill(backslashes, (byte) '\\');
+        String exact = WireText.escape(backslashes, 0, max / 2); // each one escaped as two characters: exactly max
+        assertEquals(max, exact.length());
+        assertFalse(WireText.isTruncated(exact));
+        String over = WireText.escape(backslashes, 0, backslashes.length);
+        assertEquals(max - 4 + WireText.TRUNCATED.length(), over.length());
+        assertTrue(WireText.isTruncated(over));
+        assertEquals((max - 4) / 2, WireText.unescape(over).length, "whole escapes kept");
+
+        byte[] text = "ab\\...".getBytes(java.nio.charset.StandardCharsets.US_ASCII); // an escaped backslash, then dots
+        String notCut = WireText.escape(text, 0, text.length);
+        assertEquals("ab\\\\...", notCut);
+        assertFalse(WireText.isTruncated(notCut));
+        assertArrayEquals(text, WireText.unescape(notCut));
     }
 
     @Test

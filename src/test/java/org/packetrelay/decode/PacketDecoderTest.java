@@ -398,6 +398,47 @@ class PacketDecoderTest {
         assertRoundTrips(r, Field.TLS_SNI, sni.getBytes(StandardCharsets.US_ASCII));
     }
 
+    /**
+     * Escaping makes a byte that is not UTF-8 four characters: a 10 kB path of such bytes is 40,000 characters and
+     * round-trips exactly; a 20 kB one would be 80,000, beyond the receiver's max-string-length (65,536), and the
+     * receiver would refuse the whole spool file. Wire text is cut at WireText.MAX_CHARS with a marker; what is kept
+     * still unescapes exactly.
+     */
+    @Test
+    void hostileWireTextIsCappedBelowTheReceiversStringLimit() throws Exception {
+        byte[] tenKb = new byte[10_000];
+        Arrays.fill(tenKb, (byte) 0xFF);
+        PacketRecord whole = decode(12, ipv4(6, "1.1.1.1", "2.2.2.2", tcp(1, 80, 1, 1, 0x18, 9, concat(
+                "GET ".getBytes(StandardCharsets.US_ASCII), tenKb, " HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII)))));
+        assertEquals(40_000, whole.getString(Field.HTTP_PATH).length());
+        assertFalse(WireText.isTruncated(whole.getString(Field.HTTP_PATH)));
+        assertArrayEquals(tenKb, WireText.unescape(whole.getString(Field.HTTP_PATH)));
+
+        byte[] invalid = new byte[20_000];
+        Arrays.fill(invalid, (byte) 0xFF);
+        byte[] request = concat("GET ".getBytes(StandardCharsets.US_ASCII), invalid, " HTTP/1.1\r\nHost: ".getBytes(StandardCharsets.US_ASCII),
+                invalid, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        PacketRecord r = decode(12, ipv4(6, "1.1.1.1", "2.2.2.2", tcp(1, 80, 1, 1, 0x18, 9, request)));
+        for (Field f : List.of(Field.HTTP_PATH, Field.HTTP_HOST)) {
+            String v = r.getString(f);
+            assertEquals(WireText.MAX_CHARS, v.length(), f.key());
+            assertTrue(WireText.MAX_CHARS <= 65_536, "within the receiver's default limit");
+            assertTrue(WireText.isTruncated(v), f.key());
+            assertTrue(v.endsWith("\\xFF\\..."), v.substring(v.length() - 20));
+            byte[] kept = WireText.unescape(v);
+            assertEquals((WireText.MAX_CHARS - WireText.TRUNCATED.length()) / 4, kept.length);
+            assertArrayEquals(Arrays.copyOf(invalid, kept.length), kept);
+        }
+        assertNull(r.getString(Field.DECODE_ERROR));
+        assertCsvRoundTrip(r);
+
+        byte[] longSni = new byte[20_000];
+        Arrays.fill(longSni, (byte) 'a');
+        r = decode(12, ipv4(6, "1.1.1.1", "2.2.2.2", tcp(1, 443, 1, 1, 0x18, 9,
+                TsharkCrossCheckTest.clientHello(new String(longSni, StandardCharsets.US_ASCII)))));
+        assertEquals("a".repeat(20_000), r.getString(Field.TLS_SNI), "a long server name is kept whole");
+    }
+
     static void assertRoundTrips(PacketRecord r, Field f, byte[] original) throws Exception {
         assertCsvRoundTrip(r);
         StringBuilder sb = new StringBuilder();
