@@ -98,6 +98,7 @@ public final class PacketRelay {
         s.getInt("relay.summary-interval", 1, 86400);
         s.getInt("sender.prune-after-days", 0, 36500);
         if (roles.contains("sender")) {
+            org.packetrelay.upload.SenderTls.check(s);
             try {
                 org.packetrelay.upload.FileUploader.lockSpool(java.nio.file.Paths.get(s.get("relay.logs-dir")));
             } catch (java.io.IOException e) {

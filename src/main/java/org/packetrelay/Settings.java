@@ -16,8 +16,11 @@ import java.util.Properties;
  * ({@code SENDER_URL} for {@code sender.url}) and by a JVM system property of the same name.
  */
 public final class Settings {
-    /** Where Camel reads the settings from (later locations override earlier ones). */
-    public static final String LOCATIONS = "classpath:application.properties;optional=true,file:application.properties;optional=true";
+    /**
+     * Where Camel reads the settings from. For a setting in both, Camel takes the first location that has it, so
+     * {@code ./application.properties} (a user's edited copy) comes before the jar's built-in one.
+     */
+    public static final String LOCATIONS = "file:application.properties;optional=true,classpath:application.properties;optional=true";
 
     private final Properties file = new Properties();
 

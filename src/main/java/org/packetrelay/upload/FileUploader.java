@@ -59,6 +59,8 @@ public class FileUploader implements Processor, CamelContextAware {
     private String authToken = "";
     private String authTokenFile = "";
     private String hostId = "";
+    /** sender.url is https://: a connection closed without a response may be a refused client certificate */
+    private boolean https;
     private static final String POST_ROUTE = "direct:post-batch";
     private int pruneAfterDays;
     private Checkpoints checkpoints;
@@ -108,6 +110,10 @@ public class FileUploader implements Processor, CamelContextAware {
     /** A file holding the token (e.g. a mounted secret), read at start when {@code authToken} is empty. */
     public void setAuthTokenFile(String authTokenFile) {
         this.authTokenFile = authTokenFile == null ? "" : authTokenFile.trim();
+    }
+
+    public void setUrl(String url) {
+        this.https = url != null && url.trim().startsWith("https:");
     }
 
     public void setHostId(String hostId) {
@@ -421,7 +427,7 @@ public class FileUploader implements Processor, CamelContextAware {
                 }
                 return;
             }
-            fail(classify(ex, b.first / Math.max(1, batchSize)));
+            fail(classify(ex, b.first / Math.max(1, batchSize), https));
         }
 
         private void advance(InFlight b) {
@@ -453,7 +459,7 @@ public class FileUploader implements Processor, CamelContextAware {
                 if (http != null && http.getStatusCode() == 413 && count > 1) {
                     postSplit(b, half[0], half[1]);
                 } else if (ex.getException() != null) {
-                    throw classify(ex, b.first / Math.max(1, batchSize));
+                    throw classify(ex, b.first / Math.max(1, batchSize), https);
                 }
             }
         }
@@ -488,8 +494,11 @@ public class FileUploader implements Processor, CamelContextAware {
         return template.asyncSend(POST_ROUTE, ex);
     }
 
-    /** Transient: connection errors, timeouts, 408, 429, 5xx. Permanent: any other 4xx (and 3xx). */
-    static UploadException classify(Exchange ex, long batchIndex) {
+    /**
+     * Transient: connection errors, timeouts, TLS failures, 408, 429, 5xx. Permanent: any other 4xx (and 3xx). A TLS
+     * failure says so and names the setting to look at.
+     */
+    static UploadException classify(Exchange ex, long batchIndex, boolean https) {
         Exception e = ex.getException();
         HttpOperationFailedException http = ex.getException(HttpOperationFailedException.class);
         if (http != null) {
@@ -501,9 +510,44 @@ public class FileUploader implements Processor, CamelContextAware {
             return new UploadException(!transientStatus, msg);
         }
         Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
+        javax.net.ssl.SSLException tls = null;
+        while (true) {
+            if (tls == null && root instanceof javax.net.ssl.SSLException ssl) {
+                tls = ssl;
+            }
+            if (root.getCause() == null || root.getCause() == root) {
+                break;
+            }
             root = root.getCause();
         }
-        return new UploadException(false, "batch " + batchIndex + ": " + root.getClass().getSimpleName() + ": " + root.getMessage());
+        if (tls != null) {
+            return new UploadException(false, "batch " + batchIndex + ": TLS/certificate problem with the server (" + tlsHint(tls, root)
+                                              + "): " + tls.getClass().getSimpleName() + ": " + tls.getMessage());
+        }
+        String hint = "";
+        if (https && root instanceof java.net.SocketException) {
+            // TLS 1.3: the client's handshake is done before the server checks the client certificate; a server that
+            // refuses it closes the connection while the request is being written
+            hint = " (the server closed the HTTPS connection: a server that requires a TLS client certificate does so when it"
+                   + " gets none or one it does not trust; see sender.tls.key-store)";
+        }
+        return new UploadException(false, "batch " + batchIndex + ": " + root.getClass().getSimpleName() + ": " + root.getMessage() + hint);
+    }
+
+    /** What a TLS failure most likely means, naming the setting to look at. */
+    private static String tlsHint(javax.net.ssl.SSLException tls, Throwable root) {
+        String m = String.valueOf(tls.getMessage());
+        if (tls instanceof javax.net.ssl.SSLPeerUnverifiedException) {
+            return "its certificate does not name the host of sender.url; see sender.tls.verify-hostname";
+        }
+        if (root instanceof java.security.cert.CertificateException || root instanceof java.security.cert.CertPathBuilderException
+            || root instanceof java.security.cert.CertPathValidatorException) {
+            return "its certificate is not trusted; see sender.tls.trust-store";
+        }
+        if (m.contains("bad_certificate") || m.contains("certificate_required") || m.contains("unknown_ca")
+            || m.contains("certificate_unknown") || m.contains("access_denied")) {
+            return "it refused this client's certificate or got none; see sender.tls.key-store";
+        }
+        return "handshake failed";
     }
 }

@@ -8,6 +8,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.packetrelay.testing.RelayProcess;
+import org.packetrelay.testing.TestPki;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -70,6 +71,45 @@ class StartupErrorsIT {
         assertOneLineError(Map.of("relay.roles", "sender", "sender.url", "ftp://x"), "bad setting sender.url");
         assertOneLineError(Map.of("relay.roles", "sender", "camel.main.routes-include-pattern", "file:/nonexistent/routes/*.yaml"),
                 "no route folder /nonexistent/routes");
+    }
+
+    /** A bad sender.tls.* store: one line naming the setting, exit 2, and the password is not printed. */
+    private static void assertTlsError(Path dir, Map<String, String> tls, String expected) throws Exception {
+        Map<String, String> settings = new java.util.HashMap<>(tls);
+        settings.put("relay.roles", "sender");
+        settings.put("sender.url", "https://127.0.0.1:47130/ingest_packets");
+        try (RelayProcess p = RelayProcess.start(dir, settings)) {
+            int code = p.waitFor(60);
+            String err = p.err().strip();
+            assertEquals(2, code, "exit code; stderr: " + err);
+            assertEquals(1, err.lines().count(), "one line on stderr, got: " + err);
+            assertTrue(err.startsWith("packet-relay: ") && err.contains(expected), "'" + expected + "' in: " + err);
+            assertFalse((err + p.out()).contains("Exception"), "no stack trace: " + p.tail());
+            for (String secret : new String[] { "right-pw-123", "wrong-pw-456" }) {
+                assertFalse((err + p.out()).contains(secret), "password printed: " + err);
+            }
+        }
+    }
+
+    @Test
+    void badTlsStores() throws Exception {
+        Path dir = RelayProcess.newWorkDir("tls");
+        TestPki pki = TestPki.create("startup test CA");
+        String p12 = pki.writeTrustStore(dir.resolve("ca.p12"), "right-pw-123").toString();
+        String pem = pki.writePem(dir.resolve("ca.pem")).toString();
+        assertTlsError(dir, Map.of("sender.tls.trust-store", "/nonexistent/ca.p12"),
+                "cannot read sender.tls.trust-store /nonexistent/ca.p12: no such file");
+        assertTlsError(dir, Map.of("sender.tls.trust-store", p12, "sender.tls.trust-store-password", "wrong-pw-456"),
+                "sender.tls.trust-store " + p12 + ": wrong password (sender.tls.trust-store-password)");
+        assertTlsError(dir, Map.of("sender.tls.trust-store", pem, "sender.tls.trust-store-password", "right-pw-123"),
+                "sender.tls.trust-store " + pem + " is not a PKCS12 key store (sender.tls.trust-store-type=PKCS12)");
+        assertTlsError(dir, Map.of("sender.tls.trust-store", p12, "sender.tls.trust-store-type", "PEM"),
+                "sender.tls.trust-store " + p12 + " is not a PEM file of certificates");
+        assertTlsError(dir, Map.of("sender.tls.trust-store", pem, "sender.tls.trust-store-type", "DER"),
+                "bad setting sender.tls.trust-store-type='DER': expected PKCS12, JKS or PEM");
+        assertTlsError(dir, Map.of("sender.tls.key-store", p12, "sender.tls.key-store-password", "right-pw-123"),
+                "sender.tls.key-store " + p12 + " holds no private key");
+        assertTlsError(dir, Map.of("sender.tls.verify-hostname", "maybe"), "bad setting sender.tls.verify-hostname='maybe'");
     }
 
     @Test

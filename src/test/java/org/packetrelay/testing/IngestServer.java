@@ -65,7 +65,29 @@ public final class IngestServer implements AutoCloseable {
     private volatile String requiredToken;
 
     public IngestServer(int port) throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
+        this(port, null, false);
+    }
+
+    /**
+     * An HTTPS server when {@code tls} is not null, presenting that context's certificate; {@code needClientAuth}:
+     * a client without a certificate that the context trusts is refused in the handshake (mutual TLS).
+     */
+    public IngestServer(int port, javax.net.ssl.SSLContext tls, boolean needClientAuth) throws IOException {
+        InetSocketAddress address = new InetSocketAddress("127.0.0.1", port);
+        if (tls == null) {
+            server = HttpServer.create(address, 64);
+        } else {
+            com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(address, 64);
+            https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls) {
+                @Override
+                public void configure(com.sun.net.httpserver.HttpsParameters params) {
+                    javax.net.ssl.SSLParameters p = tls.getDefaultSSLParameters();
+                    p.setNeedClientAuth(needClientAuth);
+                    params.setSSLParameters(p);
+                }
+            });
+            server = https;
+        }
         server.setExecutor(Executors.newFixedThreadPool(8));
         server.createContext("/ingest_packets", this::handle);
         server.start();
@@ -76,7 +98,7 @@ public final class IngestServer implements AutoCloseable {
     }
 
     public String url() {
-        return "http://127.0.0.1:" + port() + "/ingest_packets";
+        return (server instanceof com.sun.net.httpserver.HttpsServer ? "https" : "http") + "://127.0.0.1:" + port() + "/ingest_packets";
     }
 
     public void faults(Function<Request, Fault> plan) {

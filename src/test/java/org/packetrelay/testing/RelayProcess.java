@@ -53,6 +53,12 @@ public final class RelayProcess implements AutoCloseable {
     /** Starts {@code java [jvmArgs] -jar packet-relay.jar} with {@code -Dkey=value} for each setting. */
     public static RelayProcess start(Path workDir, Map<String, String> settings, List<String> jvmArgs, List<String> prefix)
             throws IOException {
+        return start(workDir, settings, jvmArgs, prefix, Map.of());
+    }
+
+    /** As above, with these environment variables added to the process's ({@code SENDER_AUTH_TOKEN=...}). */
+    public static RelayProcess start(Path workDir, Map<String, String> settings, List<String> jvmArgs, List<String> prefix,
+                                     Map<String, String> env) throws IOException {
         List<String> cmd = new ArrayList<>(prefix);
         cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx320m");
@@ -65,6 +71,7 @@ public final class RelayProcess implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile())
                 .redirectOutput(workDir.resolve("stdout.log").toFile())
                 .redirectError(workDir.resolve("stderr.log").toFile());
+        pb.environment().putAll(env);
         return new RelayProcess(workDir, pb.start());
     }
 
