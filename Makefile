@@ -7,7 +7,7 @@ MVN   := mvn -B -ntp
 JAVA_OPTS ?= -Xmx256m -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test jar bench status deps test-deps clean
+.PHONY: run test jar bench soak status deps test-deps clean
 
 run: deps jar
 	@echo "packet-relay: ingest server http://127.0.0.1:8000, health/metrics http://127.0.0.1:9876/observe/{health,metrics}, spool ./logs"
@@ -30,6 +30,15 @@ test: deps test-deps
 bench: deps test-deps
 	@command -v nginx >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx-light || echo "no nginx: the upload bench uses a JDK sink"; }
 	$(MVN) verify -Dsurefire.groups=bench -Dsurefire.excludedGroups=none -Dsurefire.failIfNoSpecifiedTests=false
+
+# soak: all roles in one process capture loopback traffic replayed by tcpreplay for SOAK_MINUTES at SOAK_PPS
+# packets/s while the receiver route is stopped and started; checks exactly-once storage, RSS, fds, threads
+SOAK_MINUTES ?= 10
+SOAK_PPS ?= 12000
+soak: deps test-deps
+	@command -v tcpreplay >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq tcpreplay; }
+	$(MVN) verify -Dit.test=SoakIT -Dtest=NoUnitTests -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dsurefire.groups=soak -Dsurefire.excludedGroups=none -Dsoak.minutes=$(SOAK_MINUTES) -Dsoak.pps=$(SOAK_PPS)
 
 # system packages: Java 17 + Maven (the build), libpcap (capture); apt-get update only when something is missing
 deps:
