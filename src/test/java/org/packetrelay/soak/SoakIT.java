@@ -90,7 +90,9 @@ class SoakIT {
         settings.put("receiver.port", String.valueOf(RECEIVER_PORT));
         settings.put("sender.url", "http://127.0.0.1:" + RECEIVER_PORT + "/ingest_packets");
         settings.put("camel.management.port", String.valueOf(MANAGEMENT_PORT));
+        // retries give up within an outage (2 + 4 s): files go to failed_uploads/ and resume from there every 10 s
         settings.put("sender.retry-delay", "2");
+        settings.put("sender.max-retries", "2");
         settings.put("sender.failed-retry-interval", "10");
         settings.put("relay.summary-interval", "30");
         long started = System.currentTimeMillis();
@@ -195,6 +197,7 @@ class SoakIT {
 
             assertTrue(captured > 0, "nothing captured: " + relay.tail());
             assertEquals(sent, captured + kernelDrops + ifDrops, "libpcap saw every packet tcpreplay sent (captured + dropped)");
+            assertTrue(metrics.getOrDefault("packet_relay_batches_retried_total", 0.0) > 0, "the sender saw the outages");
             assertEquals(0, spoolDrops, "no packet dropped for a full spool");
             assertEquals(captured, db[0], "every packet libpcap delivered is stored");
             assertEquals(db[0], db[1], "no packet is stored twice");
