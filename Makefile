@@ -7,7 +7,7 @@ MVN   := mvn -B -ntp
 JAVA_OPTS ?= -Xmx256m -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test jar bench fuzz status deps test-deps clean
+.PHONY: run test jar bench fuzz soak status deps test-deps clean
 
 run: deps jar
 	@echo "packet-relay: ingest server http://127.0.0.1:8000, health/metrics http://127.0.0.1:9876/observe/{health,metrics}, spool ./logs"
@@ -36,6 +36,15 @@ bench: deps test-deps
 FUZZ_TIME ?= 600
 fuzz: deps
 	$(MVN) test -Dtest=DecoderFuzzTest -Dsurefire.failIfNoSpecifiedTests=false -Dfuzz.time=$(FUZZ_TIME)
+
+# soak: all roles in one process capture loopback traffic replayed by tcpreplay for SOAK_MINUTES at SOAK_PPS
+# packets/s while the receiver route is stopped and started; checks exactly-once storage, RSS, fds, threads
+SOAK_MINUTES ?= 10
+SOAK_PPS ?= 12000
+soak: deps test-deps
+	@command -v tcpreplay >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq tcpreplay; }
+	$(MVN) verify -Dit.test=SoakIT -Dtest=NoUnitTests -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dsurefire.groups=soak -Dsurefire.excludedGroups=none -Dfuzz.skip=true -Dsoak.minutes=$(SOAK_MINUTES) -Dsoak.pps=$(SOAK_PPS)
 
 # system packages: Java 17 + Maven (the build), libpcap (capture); apt-get update only when something is missing
 deps:

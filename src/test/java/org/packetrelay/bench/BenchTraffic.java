@@ -32,7 +32,7 @@ import com.sun.net.httpserver.HttpServer;
  * over TCP (JDK HttpServer; JDK HttpClient on kept-alive connections and raw sockets with Connection: close), on
  * 127.0.0.1 and ::1.
  */
-final class BenchTraffic implements AutoCloseable {
+public final class BenchTraffic implements AutoCloseable {
     private static final String[] WORDS = {"alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel",
         "india", "juliett", "kilo", "lima", "mike", "november", "oscar", "papa"};
     private static final int[] DNS_TYPES = {1, 28, 16, 15, 5, 12};
@@ -48,7 +48,7 @@ final class BenchTraffic implements AutoCloseable {
     private ExecutorService httpExecutor;
 
     /** Binds every server socket (nothing is sent yet). */
-    void open() throws IOException {
+    public void open() throws IOException {
         InetAddress v4 = InetAddress.getByName("127.0.0.1");
         InetAddress v6 = InetAddress.getByName("::1");
         // DNS: the standard ports when free (we run as root in the bench), else an ephemeral one
@@ -82,11 +82,11 @@ final class BenchTraffic implements AutoCloseable {
     }
 
     /** The BPF filter that matches this traffic and nothing else of ours. */
-    String filter() {
+    public String filter() {
         return "(udp and (" + ports(udpPorts) + ")) or (tcp and (" + ports(tcpPorts) + "))";
     }
 
-    List<String> notes() {
+    public List<String> notes() {
         return notes;
     }
 
@@ -99,7 +99,7 @@ final class BenchTraffic implements AutoCloseable {
     }
 
     /** Sends the mix; {@code scale} multiplies every count (1 gives a few thousand packets). */
-    void run(int scale) throws Exception {
+    public void run(int scale) throws Exception {
         try (DatagramSocket client4 = new DatagramSocket(0, InetAddress.getByName("127.0.0.1"));
              DatagramSocket client6 = new DatagramSocket(0, InetAddress.getByName("::1"))) {
             client4.setSoTimeout(1000);

@@ -20,9 +20,9 @@ import org.pcap4j.core.RawPacketListener;
  * thread runs {@code handle.loop(-1, RawPacketListener)} while the caller makes traffic; then {@code breakLoop()},
  * join, and only then {@code close()} (never close a handle while its loop runs).
  */
-final class LoopbackCapture implements AutoCloseable {
+public final class LoopbackCapture implements AutoCloseable {
     /** One captured packet: the bytes as captured, the capture time and the length on the wire. */
-    record Packet(byte[] data, long epochNanos, int originalLength) {
+    public record Packet(byte[] data, long epochNanos, int originalLength) {
     }
 
     private final PcapHandle handle;
@@ -41,7 +41,7 @@ final class LoopbackCapture implements AutoCloseable {
     }
 
     /** Opens "lo", sets the filter and starts the capture thread (packets sent from now on are caught). */
-    static LoopbackCapture start(String filter, int maxPackets) throws PcapNativeException, NotOpenException {
+    public static LoopbackCapture start(String filter, int maxPackets) throws PcapNativeException, NotOpenException {
         PcapNetworkInterface lo = Pcaps.getDevByName("lo");
         if (lo == null) {
             throw new IllegalStateException("libpcap sees no interface 'lo'");
@@ -65,7 +65,7 @@ final class LoopbackCapture implements AutoCloseable {
         return c;
     }
 
-    int dlt() {
+    public int dlt() {
         return handle.getDlt().value();
     }
 
@@ -89,7 +89,7 @@ final class LoopbackCapture implements AutoCloseable {
     }
 
     /** Lets the last packets arrive, breaks the loop, joins the thread, then closes the handle; returns the packets. */
-    List<Packet> stop(long settleMillis) throws Exception {
+    public List<Packet> stop(long settleMillis) throws Exception {
         Thread.sleep(settleMillis);
         handle.breakLoop();
         thread.join(10_000);
@@ -110,7 +110,7 @@ final class LoopbackCapture implements AutoCloseable {
     }
 
     /** libpcap's counters after stop(): "received=... dropped=..." (or "n/a"). */
-    String statsLine() {
+    public String statsLine() {
         if (stats == null) {
             return "n/a";
         }

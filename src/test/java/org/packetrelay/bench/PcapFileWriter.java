@@ -14,21 +14,21 @@ import java.util.List;
  * 2.4, microsecond timestamps, snaplen 65535, the link type), then per packet a 16-byte record header (seconds,
  * microseconds, captured length, original length) and the bytes.
  */
-final class PcapFileWriter {
+public final class PcapFileWriter {
     static final int SNAPLEN = 65535;
 
     private PcapFileWriter() {
     }
 
     /** What was written. */
-    record Written(Path file, long packets, long bytes) {
+    public record Written(Path file, long packets, long bytes) {
     }
 
     /**
      * Writes {@code count} packets: the given ones over and over, each round shifted in time after the previous one,
      * so timestamps never go backwards (spacing inside a round is the captured one).
      */
-    static Written write(Path file, int linkType, List<LoopbackCapture.Packet> packets, long count) throws IOException {
+    public static Written write(Path file, int linkType, List<LoopbackCapture.Packet> packets, long count) throws IOException {
         if (packets.isEmpty()) {
             throw new IllegalArgumentException("no packet to write");
         }

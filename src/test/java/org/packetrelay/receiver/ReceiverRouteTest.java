@@ -11,6 +11,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 
 import org.apache.camel.BeanInject;
+import org.apache.camel.CamelContext;
 import org.apache.camel.test.main.junit5.CamelMainTest;
 import org.junit.jupiter.api.Test;
 import org.packetrelay.catalog.Field;
@@ -51,6 +52,9 @@ class ReceiverRouteTest {
 
     @BeanInject("ingestStore")
     IngestStore store;
+
+    @BeanInject
+    CamelContext context;
 
     private static HttpResponse<String> post(String key, String body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(URL)).header("Content-Type", "application/json")
@@ -144,5 +148,39 @@ class ReceiverRouteTest {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, health.statusCode());
         assertEquals("{\"status\":\"UP\",\"records\":3}", health.body());
+    }
+
+    /** A stopped or suspended receiver is a transient failure for senders (503 + Retry-After), never a 404. */
+    @Test
+    void stoppedOrSuspendedReceiverAnswers503WithRetryAfter() throws Exception {
+        String body = batch(2, "/outage");
+        try {
+            context.getRouteController().stopRoute("receiver");
+            HttpResponse<String> stopped = post("outage-1", body);
+            assertEquals(503, stopped.statusCode(), "stopped route: " + stopped.body());
+            assertEquals("5", stopped.headers().firstValue("Retry-After").orElse(null));
+            HttpResponse<String> get = HTTP.send(HttpRequest.newBuilder(URI.create(URL)).build(), HttpResponse.BodyHandlers.ofString());
+            assertTrue(get.statusCode() != 503, "only the route's method (POST) gets the 503, GET: " + get.statusCode());
+            context.getRouteController().startRoute("receiver");
+            HttpResponse<String> started = post("outage-1", body);
+            assertEquals(200, started.statusCode(), started.body());
+            assertEquals(2, rows(" WHERE idempotency_key = 'outage-1'"));
+
+            context.getRouteController().suspendRoute("receiver");
+            HttpResponse<String> suspended = post("outage-2", body);
+            assertEquals(503, suspended.statusCode(), "suspended route: " + suspended.body());
+            assertEquals("5", suspended.headers().firstValue("Retry-After").orElse(null));
+            context.getRouteController().resumeRoute("receiver");
+            assertEquals(200, post("outage-2", body).statusCode());
+            assertEquals(2, rows(" WHERE idempotency_key = 'outage-2'"));
+        } finally {
+            context.getRouteController().startRoute("receiver");
+            // the other test counts every row of the shared in-memory database
+            try (Connection c = DriverManager.getConnection("jdbc:h2:mem:receiver-test;DB_CLOSE_DELAY=-1");
+                 Statement st = c.createStatement()) {
+                st.executeUpdate("DELETE FROM packets WHERE idempotency_key LIKE 'outage-%'");
+                st.executeUpdate("DELETE FROM ingest_batches WHERE idempotency_key LIKE 'outage-%'");
+            }
+        }
     }
 }
