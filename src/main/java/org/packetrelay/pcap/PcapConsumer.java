@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * copying the packets into raw micro-batches bounded by count ({@code batchSize}), bytes (1 MiB) and age
  * ({@code batchInterval}); one delivery thread decodes each micro-batch into CSV rows and runs the route with it,
  * so reading and decoding use two cores. Stop: breakLoop, join, close, then the delivery thread drains the queue.
- * Suspend: the loops wait with their handles open.
+ * Suspend: the loops wait with their handles open, and suspending returns once every packet read so far has been
+ * through the route (at most 5 s + 25 s), so Camel's graceful shutdown, which suspends and then forces the
+ * aggregator, finds nothing left over.
  */
 @ManagedResource(description = "Managed PcapConsumer")
 public class PcapConsumer extends DefaultConsumer implements Suspendable {
@@ -198,6 +200,7 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
         long tick = Math.max(10, endpoint.getBatchInterval() / 2);
         flusher.scheduleWithFixedDelay(this::flushDue, tick, tick, TimeUnit.MILLISECONDS);
         delivering = true;
+        inHand.set(handOver.size());
         delivered = new CountDownLatch(1);
         deliverer = getEndpoint().getCamelContext().getExecutorServiceManager().newSingleThreadExecutor(this, "pcap-deliver");
         deliverer.submit(this::deliverLoop);
@@ -255,16 +258,18 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
         for (Capture c : list) {
             c.breakLoop();
         }
+        // at most 5 s for all the capture threads, then 25 s for the queue: within Camel's shutdown timeout (45 s)
+        long parkedBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         for (Capture c : list) {
-            c.awaitParked(TimeUnit.SECONDS.toNanos(5));
+            c.awaitParked(parkedBy);
             c.flush(false);
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(25);
         while (inHand.get() > 0 && System.nanoTime() - deadline < 0) {
             Thread.sleep(1);
         }
         if (inHand.get() > 0) {
-            LOG.warn("Capture paused with {} batches still queued for the route after 30 s", inHand.get());
+            LOG.warn("Capture paused with {} batches still queued for the route after 25 s", inHand.get());
         }
         LOG.info("Capture paused on {} (handles stay open; the kernel drops what does not fit its buffer)", getSources());
     }
@@ -310,25 +315,31 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
             while (delivering || !handOver.isEmpty()) {
                 RawBatch b = handOver.poll(100, TimeUnit.MILLISECONDS);
                 if (b != null) {
-                    try {
-                        deliver(b);
-                    } finally {
-                        inHand.decrementAndGet();
-                    }
+                    deliverQueued(b);
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            RawBatch b;
-            while ((b = handOver.poll()) != null) {
-                try {
-                    deliver(b);
-                } finally {
-                    inHand.decrementAndGet();
+            try {
+                RawBatch b;
+                while ((b = handOver.poll()) != null) {
+                    deliverQueued(b);
                 }
+            } finally {
+                delivered.countDown();
             }
-            delivered.countDown();
+        }
+    }
+
+    /** One queued micro-batch; whatever happens to it, the loop goes on with the next one. */
+    private void deliverQueued(RawBatch b) {
+        try {
+            deliver(b);
+        } catch (RuntimeException e) {
+            LOG.error("Delivering a micro-batch of {} packets failed: {}", b.count, e.toString(), e);
+        } finally {
+            inHand.decrementAndGet();
         }
     }
 
@@ -559,9 +570,8 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
             }
         }
 
-        /** Waits (at most timeoutNanos) until this capture's thread is out of its read loop or has ended. */
-        void awaitParked(long timeoutNanos) throws InterruptedException {
-            long deadline = System.nanoTime() + timeoutNanos;
+        /** Waits (until the deadline, System.nanoTime) until this capture's thread is out of its read loop or has ended. */
+        void awaitParked(long deadline) throws InterruptedException {
             while (!parked && done.getCount() > 0 && paused && System.nanoTime() - deadline < 0) {
                 Thread.sleep(1);
             }

@@ -525,7 +525,8 @@ public class FileUploader implements Processor, CamelContextAware {
                                               + "): " + tls.getClass().getSimpleName() + ": " + tls.getMessage());
         }
         String hint = "";
-        if (https && root instanceof java.net.SocketException) {
+        if (https && root instanceof java.net.SocketException && !(root instanceof java.net.ConnectException)
+            && !(root instanceof java.net.NoRouteToHostException)) {
             // TLS 1.3: the client's handshake is done before the server checks the client certificate; a server that
             // refuses it closes the connection while the request is being written
             hint = " (the server closed the HTTPS connection: a server that requires a TLS client certificate does so when it"

@@ -113,7 +113,7 @@ public class SenderTls implements CamelContextAware {
             https.setX509HostnameVerifier(NoopHostnameVerifier.INSTANCE);
             if (url.startsWith("https:")) {
                 LOG.warn("sender.tls.verify-hostname=false: the server's certificate is not checked against the host name of {}; "
-                         + "any server with a trusted certificate is accepted", url);
+                         + "any server with a trusted certificate is accepted", server(url));
             }
         }
     }
@@ -136,6 +136,16 @@ public class SenderTls implements CamelContextAware {
             params.setKeyManagers(keys);
         }
         return params;
+    }
+
+    /** scheme://host:port of a URL, without user information, path or query (for logs). */
+    static String server(String url) {
+        try {
+            java.net.URI u = new java.net.URI(url);
+            return u.getScheme() + "://" + u.getHost() + (u.getPort() < 0 ? "" : ":" + u.getPort());
+        } catch (java.net.URISyntaxException e) {
+            return "sender.url";
+        }
     }
 
     private static KeyStoreParameters wrap(KeyStore ks) {
@@ -169,7 +179,7 @@ public class SenderTls implements CamelContextAware {
                 for (Certificate c : certs) {
                     ks.setCertificateEntry("ca-" + i++, c);
                 }
-            } catch (IOException | GeneralSecurityException e) {
+            } catch (IOException | GeneralSecurityException | RuntimeException e) {
                 throw new IllegalArgumentException("sender.tls.trust-store " + path + " is not a PEM file of certificates "
                                                    + "(sender.tls.trust-store-type=PEM): " + e.getMessage());
             }
@@ -201,8 +211,9 @@ public class SenderTls implements CamelContextAware {
                 }
             }
         } catch (UnrecoverableKeyException e) {
-            throw new IllegalArgumentException("sender.tls.key-store " + path
-                                               + ": its private key has another password than sender.tls.key-store-password");
+            throw new IllegalArgumentException("sender.tls.key-store " + path + (password.isEmpty()
+                    ? ": its private key needs a password and sender.tls.key-store-password is empty"
+                    : ": its private key has another password than sender.tls.key-store-password"));
         } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException("sender.tls.key-store " + path + ": " + e.getMessage());
         }
@@ -240,8 +251,8 @@ public class SenderTls implements CamelContextAware {
             }
             throw new IllegalArgumentException(setting + " " + file + " is not a " + type + " key store (" + setting + "-type="
                                                + type + "): " + e.getMessage());
-        } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException(setting + " " + file + ": " + e.getMessage());
+        } catch (GeneralSecurityException | RuntimeException e) {
+            throw new IllegalArgumentException(setting + " " + file + " cannot be read as " + type + ": " + e);
         }
     }
 }

@@ -78,6 +78,16 @@ class FieldCatalogTest {
         assertFalse(WireText.isTruncated(exact));
         String over = WireText.escape(backslashes, 0, backslashes.length);
         assertEquals(max - 4 + WireText.TRUNCATED.length(), over.length());
+
+        // a 4-byte UTF-8 character (two UTF-16 units) across the cut is left out whole, never half a surrogate pair
+        byte[] emoji = "\uD83D\uDE00".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] mixed = new byte[max - 5 + emoji.length + 10];
+        java.util.Arrays.fill(mixed, (byte) 'p');
+        System.arraycopy(emoji, 0, mixed, max - 5, emoji.length);
+        mixed[mixed.length - 1] = (byte) 0xFF; // not UTF-8: the slow path
+        String pair = WireText.escape(mixed, 0, mixed.length);
+        assertEquals("p".repeat(max - 5) + WireText.TRUNCATED, pair);
+        assertTrue(WireText.isTruncated(pair));
         assertTrue(WireText.isTruncated(over));
         assertEquals((max - 4) / 2, WireText.unescape(over).length, "whole escapes kept");
 

@@ -43,6 +43,9 @@ class SettingsSourcesIT {
                 awaitFile(dir.resolve("logs/processed/packets_20260101_000000_000.csv"), p);
                 assertEquals(300, server.recordsStored(), p.tail());
                 assertFalse(p.out().contains("Capturing"), "relay.roles=sender from the file: no capture");
+                HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:47110/observe/health")).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, health.statusCode(), "camel.management.port=47110 from the file: " + health.body());
             }
         }
     }

@@ -151,7 +151,8 @@ class LiveCaptureTest {
         long start = (Long) mbs.getAttribute(consumer, "PacketsCaptured");
         Traffic.udp("127.0.0.1", 47001, 12, "count".getBytes(StandardCharsets.US_ASCII));
         long end = System.currentTimeMillis() + 10_000;
-        while ((Long) mbs.getAttribute(consumer, "PacketsCaptured") < start + 12 && System.currentTimeMillis() < end) {
+        // the 12 datagrams and their ICMP port-unreachable answers (the kernel may rate-limit those: then 10 s pass)
+        while ((Long) mbs.getAttribute(consumer, "PacketsCaptured") < start + 24 && System.currentTimeMillis() < end) {
             Thread.sleep(50);
         }
         // 12 datagrams, and as many ICMP port-unreachable answers (nobody listens; the filter takes icmp too)

@@ -106,8 +106,19 @@ class TlsUploadRouteTest {
     }
 
     private List<String> logLines() {
-        return log.list.stream().map(e -> e.getFormattedMessage()
-                                          + (e.getThrowableProxy() == null ? "" : " " + e.getThrowableProxy().getMessage())).toList();
+        return log.list.stream().map(e -> e.getFormattedMessage() + throwable(e.getThrowableProxy())).toList();
+    }
+
+    /** Every message, class and stack frame of an exception and its causes, as the log would print them. */
+    private static String throwable(ch.qos.logback.classic.spi.IThrowableProxy t) {
+        StringBuilder sb = new StringBuilder();
+        for (int depth = 0; t != null && depth < 20; t = t.getCause(), depth++) {
+            sb.append(' ').append(t.getClassName()).append(": ").append(t.getMessage());
+            for (ch.qos.logback.classic.spi.StackTraceElementProxy f : t.getStackTraceElementProxyArray()) {
+                sb.append(' ').append(f.getSTEAsString());
+            }
+        }
+        return sb.toString();
     }
 
     private static IngestServer server(String url) {
