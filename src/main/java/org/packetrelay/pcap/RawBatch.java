@@ -7,8 +7,8 @@ import com.sun.jna.Pointer;
 /**
  * Captured packets as libpcap gave them, waiting to be decoded: the bytes back to back in one array plus, per
  * packet, offset, captured and wire length, timestamp, link type and source name. A capture thread only copies
- * packets in; the delivery thread decodes them into a {@link PacketBatch}, so reading and decoding run on two
- * cores. Reused (see {@code PcapConsumer}), so steady capture allocates no per-packet objects for it.
+ * packets in; {@link BatchDelivery}'s workers decode them into a {@link PacketBatch}, so reading and decoding run on
+ * every core. Reused, so steady capture allocates no per-packet objects for it.
  */
 final class RawBatch {
     byte[] bytes;
@@ -22,6 +22,8 @@ final class RawBatch {
     String[] source;
     int timestampDigits = 6;
     boolean replayComplete;
+    /** The order in which it was handed over (see {@link BatchDelivery}). */
+    long seq;
 
     RawBatch(int packets, int bytes) {
         this.bytes = new byte[bytes];
