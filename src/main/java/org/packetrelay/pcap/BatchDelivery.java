@@ -144,7 +144,6 @@ final class BatchDelivery {
     private final class Worker {
         private final PacketDecoder decoder = new PacketDecoder();
         private final PacketRecord record = new PacketRecord();
-        private byte[] scratch = new byte[65536];
 
         void loop() {
             try {
@@ -213,13 +212,9 @@ final class BatchDelivery {
             batch.setCounters(counters);
             int errors = 0;
             for (int i = 0; i < raw.count; i++) {
-                int len = raw.capLength[i];
-                if (scratch.length < len) {
-                    scratch = new byte[len];
-                }
-                // a copy: the decoder reads the packet's bytes only, never what follows them in the raw batch
-                System.arraycopy(raw.bytes, raw.offset[i], scratch, 0, len);
-                decoder.decode(raw.dlt[i], scratch, len, raw.wireLength[i], raw.nanos[i], raw.timestampDigits, raw.source[i], record);
+                // in place: the decoder reads only the packet's own bytes of the raw batch
+                decoder.decode(raw.dlt[i], raw.bytes, raw.offset[i], raw.capLength[i], raw.wireLength[i], raw.nanos[i],
+                        raw.timestampDigits, raw.source[i], record);
                 if (record.has(Field.DECODE_ERROR)) {
                     errors++;
                 }

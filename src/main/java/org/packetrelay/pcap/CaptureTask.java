@@ -6,7 +6,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
-import com.sun.jna.Pointer;
 import org.pcap4j.core.NotOpenException;
 import org.pcap4j.core.PcapHandle;
 import org.pcap4j.core.PcapNativeException;
@@ -304,7 +303,7 @@ final class CaptureTask implements Runnable, NativeLoop.Listener {
     }
 
     @Override
-    public void packet(Pointer data, int capLength, int wireLength, long epochNanos) {
+    public void packet(long data, int capLength, int wireLength, long epochNanos) {
         counters.countCaptured();
         boolean full;
         synchronized (batchLock) {

@@ -2,7 +2,6 @@ package org.packetrelay.pcap;
 
 import java.util.Arrays;
 
-import com.sun.jna.Pointer;
 
 /**
  * Captured packets as libpcap gave them, waiting to be decoded: the bytes back to back in one array plus, per
@@ -35,8 +34,8 @@ final class RawBatch {
         source = new String[packets];
     }
 
-    /** Copies one packet in from native memory. */
-    void add(Pointer data, int caplen, int wireLen, long epochNanos, int linkType, String sourceName) {
+    /** Copies one packet in from native memory (at address {@code data}). */
+    void add(long data, int caplen, int wireLen, long epochNanos, int linkType, String sourceName) {
         if (count == offset.length) {
             int n = count * 2;
             offset = Arrays.copyOf(offset, n);
@@ -50,7 +49,7 @@ final class RawBatch {
             bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, used + caplen));
         }
         if (caplen > 0) {
-            data.read(0, bytes, used, caplen);
+            NativeLoop.copy(data, bytes, used, caplen);
         }
         offset[count] = used;
         capLength[count] = caplen;
