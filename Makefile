@@ -26,10 +26,14 @@ $(JAR): pom.xml $(shell find src -type f 2>/dev/null) application.properties
 test: deps test-deps
 	$(MVN) verify
 
-# capture, decoder and upload benchmarks; the upload one posts to nginx when it is installed (a fast sink)
+# capture, decoder and upload benchmarks; the upload one posts to nginx when it is installed (a fast sink); the capture
+# ones compare with tcpdump (and tcpreplay for live capture); BENCH_PREVIOUS_JAR=path compares with an earlier build
+BENCH_PREVIOUS_JAR ?=
 bench: deps test-deps
 	@command -v nginx >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx-light || echo "no nginx: the upload bench uses a JDK sink"; }
-	$(MVN) verify -Dsurefire.groups=bench -Dsurefire.excludedGroups=none -Dsurefire.failIfNoSpecifiedTests=false -Dfuzz.skip=true
+	@command -v tcpdump >/dev/null && command -v tcpreplay >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq tcpdump tcpreplay; }
+	$(MVN) verify -Dsurefire.groups=bench -Dsurefire.excludedGroups=none -Dsurefire.failIfNoSpecifiedTests=false -Dfuzz.skip=true \
+	  -Dbench.previous-jar=$(BENCH_PREVIOUS_JAR)
 
 # coverage-guided fuzzing of the decoder (Jazzer) for FUZZ_TIME seconds; make test runs the same for 45 s.
 # Findings: target/fuzz/crashes/ (see README, "Fuzzing"); what it learnt stays in target/fuzz/corpus for the next run
