@@ -20,6 +20,9 @@ public final class PacketRecord {
     private final int[] textStart = new int[Field.COUNT];
     private final int[] textEnd = new int[Field.COUNT];
     private final CsvBytes text = new CsvBytes(1024);
+    private static final int CELLS = 64;
+    private final String[] cellOf = new String[CELLS];
+    private final byte[][] cells = new byte[CELLS][];
     private int timestampDigits = 6;
 
     public void clear() {
@@ -182,8 +185,9 @@ public final class PacketRecord {
                 case TIMESTAMP -> n = putTimestamp(b, n);
                 default -> {
                     if (strs[i] != null) {
-                        n = putText(out, n, strs[i]);
-                        b = out.array();
+                        byte[] cell = cell(strs[i]);
+                        System.arraycopy(cell, 0, b, n, cell.length);
+                        n += cell.length;
                     } else {
                         n = putText(b, n, text.array(), textStart[i], textEnd[i]);
                     }
@@ -230,36 +234,19 @@ public final class PacketRecord {
         return CsvBytes.writeDigits(b, n + timestampDigits, frac, n);
     }
 
-    /** A String cell: ASCII written in place (quoted when it holds a comma, quote, CR or LF); other text as UTF-8. */
-    private static int putText(CsvBytes out, int n, String s) {
-        byte[] b = out.array();
-        int len = s.length();
-        boolean quote = false;
-        for (int i = 0; i < len; i++) {
-            char c = s.charAt(i);
-            if (c >= 0x80) {
-                out.setLength(n);
-                appendCsvText(out, s);
-                return out.length();
-            }
-            quote |= c == ',' || c == '"' || c == '\n' || c == '\r';
+    /**
+     * The CSV cell of a String value, from a small cache by identity: the Strings set are the decoder's names (protocol,
+     * TCP flags) and the interface, the same few objects packet after packet, so each is quoted and encoded once.
+     */
+    private byte[] cell(String s) {
+        int slot = System.identityHashCode(s) & (CELLS - 1);
+        if (cellOf[slot] != s) {
+            CsvBytes b = new CsvBytes(s.length() + 8);
+            appendCsvText(b, s);
+            cells[slot] = java.util.Arrays.copyOf(b.array(), b.length());
+            cellOf[slot] = s;
         }
-        if (!quote) {
-            for (int i = 0; i < len; i++) {
-                b[n++] = (byte) s.charAt(i);
-            }
-            return n;
-        }
-        b[n++] = '"';
-        for (int i = 0; i < len; i++) {
-            char c = s.charAt(i);
-            if (c == '"') {
-                b[n++] = '"';
-            }
-            b[n++] = (byte) c;
-        }
-        b[n++] = '"';
-        return n;
+        return cells[slot];
     }
 
     /** A cell of UTF-8 bytes from {@code start} to {@code end}, quoted when it holds a comma, quote, CR or LF. */
