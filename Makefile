@@ -71,7 +71,7 @@ test-deps:
 	command -v ping >/dev/null || need="$$need iputils-ping"; \
 	command -v ip >/dev/null || need="$$need iproute2"; \
 	command -v systemd-analyze >/dev/null || need="$$need systemd"; \
-	command -v adduser >/dev/null || need="$$need adduser"; \
+	[ -x /usr/sbin/adduser ] || need="$$need adduser"; \
 	if [ -n "$$need" ]; then echo "installing:$$need"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$need; fi
 
