@@ -397,7 +397,7 @@ class DebPackageIT {
     /** The environment systemd gives the unit: its Environment= lines, then the environment file (which wins). */
     private static Map<String, String> environment(Map<String, List<String>> unit, Map<String, String> defaults) {
         Map<String, String> env = new HashMap<>();
-        env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        env.put("PATH", ThrowawayRoot.PATH);
         for (String e : unit.getOrDefault("Environment", List.of())) {
             env.put(e.substring(0, e.indexOf('=')), e.substring(e.indexOf('=') + 1));
         }
