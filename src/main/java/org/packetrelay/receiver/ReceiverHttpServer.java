@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
@@ -100,11 +101,7 @@ public class ReceiverHttpServer extends VertxPlatformHttpServer {
     @Override
     protected void stopVertx() {
         if (ownVertx != null) {
-            try {
-                ownVertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                LOG.warn("Closing the receiver's Vert.x: {}", e.toString());
-            }
+            closeQuietly(ownVertx.close(), "Vert.x");
             ownVertx = null;
         }
     }
@@ -135,12 +132,16 @@ public class ReceiverHttpServer extends VertxPlatformHttpServer {
     @Override
     protected void stopServer() {
         if (server != null) {
-            try {
-                server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                LOG.warn("Closing the receiver's HTTP server: {}", e.toString());
-            }
+            closeQuietly(server.close(), "HTTP server");
             server = null;
+        }
+    }
+
+    private static void closeQuietly(Future<Void> closing, String what) {
+        try {
+            closing.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("Closing the receiver's {}: {}", what, e.toString());
         }
     }
 
