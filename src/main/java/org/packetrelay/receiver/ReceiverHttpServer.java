@@ -20,9 +20,11 @@ import org.slf4j.LoggerFactory;
  * The receiver's HTTP server: Camel's Vert.x platform-http server (the routes attach to it as to
  * {@code camel.server.*}), listening with what Camel's has no setting for:
  * <ul>
- * <li>a header timeout: a connection must deliver a request's headers within {@code receiver.header-timeout}
- * seconds of opening, or of its previous answer, else it is closed (slow-header clients cannot hold connections
- * open; an idle keep-alive connection closes after the same time);</li>
+ * <li>a header timeout: a connection must deliver its first request's headers within
+ * {@code receiver.header-timeout} seconds of opening, and each later one within
+ * {@code receiver.keep-alive-timeout} of the previous answer, else it is closed: slow-header clients cannot
+ * hold connections open. (The second is longer so that a sender's pooled connection, idle between two spool
+ * files, 30 s by default, is not closed just as the sender reuses it.)</li>
  * <li>the {@link IngestGate} before any body is read;</li>
  * <li>JSON answers, logged as one WARN line, for a body over the limit (Vert.x's own are plain text and logged
  * as an ERROR with a stack trace).</li>
@@ -34,6 +36,7 @@ public class ReceiverHttpServer extends VertxPlatformHttpServer {
     private final Map<HttpConnection, Deadline> deadlines = new ConcurrentHashMap<>();
     private String roles = "receiver";
     private long headerTimeoutMs = 30_000;
+    private long keepAliveTimeoutMs = 120_000;
     private IngestGate gate;
     private HttpServer server;
     private Vertx ownVertx;
@@ -69,6 +72,11 @@ public class ReceiverHttpServer extends VertxPlatformHttpServer {
     /** Seconds; see the class comment. */
     public void setHeaderTimeout(double seconds) {
         this.headerTimeoutMs = Math.max(1, Math.round(seconds * 1000));
+    }
+
+    /** Seconds; see the class comment. */
+    public void setKeepAliveTimeout(double seconds) {
+        this.keepAliveTimeoutMs = Math.max(1, Math.round(seconds * 1000));
     }
 
     public void setGate(IngestGate gate) {
@@ -121,7 +129,7 @@ public class ReceiverHttpServer extends VertxPlatformHttpServer {
             Deadline d = new Deadline(vertx, conn);
             deadlines.put(conn, d);
             conn.closeHandler(v -> deadlines.remove(conn).cancel());
-            d.arm();
+            d.arm(headerTimeoutMs);
         });
         s.requestHandler(router);
         server = s.listen(config.getBindPort(), config.getBindHost()).toCompletionStage().toCompletableFuture()
@@ -186,9 +194,9 @@ public class ReceiverHttpServer extends VertxPlatformHttpServer {
         }
 
         // all on the connection's event loop: no locking
-        void arm() {
-            timer = vertx.setTimer(headerTimeoutMs, t -> {
-                LOG.debug("Closing {}: no request headers within {} ms", conn.remoteAddress(), headerTimeoutMs);
+        void arm(long ms) {
+            timer = vertx.setTimer(ms, t -> {
+                LOG.debug("Closing {}: no request headers within {} ms", conn.remoteAddress(), ms);
                 conn.close();
             });
         }
@@ -207,7 +215,7 @@ public class ReceiverHttpServer extends VertxPlatformHttpServer {
 
         void requestEnded() {
             if (--active == 0) {
-                arm();
+                arm(keepAliveTimeoutMs);
             }
         }
     }

@@ -22,7 +22,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Slow-header clients (slowloris): 200 connections that send part of a request's headers, then nothing or a
- * byte now and then, are closed after receiver.header-timeout, while normal POSTs keep being answered.
+ * byte now and then, are closed after receiver.header-timeout, while normal POSTs keep being answered; a
+ * keep-alive connection that starts a second request but does not finish its headers is closed after
+ * receiver.keep-alive-timeout.
  * (Camel's own server has no such timeout: they stayed open for as long as the client liked.)
  */
 @CamelMainTest(propertyPlaceholderLocations = "file:application.properties",
@@ -31,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
                        "relay.roles=receiver",
                        "receiver.port=0",
                        "receiver.header-timeout=1",
+                       "receiver.keep-alive-timeout=2",
                        "camel.management.enabled=false",
                        "receiver.jdbc-url=jdbc:h2:mem:receiver-slow-test;DB_CLOSE_DELAY=-1",
                })
@@ -76,6 +79,28 @@ class ReceiverSlowClientTest {
             for (Socket s : trickling) {
                 s.close();
             }
+        }
+    }
+
+    @Test
+    void aKeepAliveConnectionThatStallsInItsNextRequestIsClosed() throws Exception {
+        String body = "[{\"length\": 61}]";
+        try (Socket s = new Socket("127.0.0.1", server.getPort())) {
+            s.setSoTimeout(30_000);
+            OutputStream out = s.getOutputStream();
+            out.write((PARTIAL + "Idempotency-Key: keep-alive-1\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                    .getBytes(StandardCharsets.US_ASCII));
+            InputStream in = s.getInputStream();
+            StringBuilder answer = new StringBuilder();
+            // the answer is chunked: read up to its last chunk
+            while (!answer.toString().endsWith("\r\n0\r\n\r\n")) {
+                int c = in.read();
+                assertTrue(c >= 0, "connection closed before the answer ended: " + answer);
+                answer.append((char) c);
+            }
+            assertTrue(answer.toString().startsWith("HTTP/1.1 200") && answer.toString().contains("{\"stored\":1}"), answer.toString());
+            out.write(PARTIAL.getBytes(StandardCharsets.US_ASCII));
+            assertTrue(closedByServer(in), "the stalled second request's connection is closed by the server");
         }
     }
 
