@@ -23,6 +23,8 @@ public final class Settings {
     public static final String LOCATIONS = "file:application.properties;optional=true,classpath:application.properties;optional=true";
 
     private final Properties file = new Properties();
+    /** The keys of {@code ./application.properties}: set by the user, unlike the jar's built-in defaults. */
+    private final Properties userFile = new Properties();
 
     private Settings() {
     }
@@ -39,12 +41,34 @@ public final class Settings {
         Path local = Paths.get("application.properties");
         if (Files.isRegularFile(local)) {
             try (Reader r = Files.newBufferedReader(local, StandardCharsets.UTF_8)) {
-                s.file.load(r);
+                s.userFile.load(r);
             } catch (IOException e) {
                 throw new IllegalStateException("cannot read " + local.toAbsolutePath() + ": " + e.getMessage());
             }
+            s.file.putAll(s.userFile);
         }
         return s;
+    }
+
+    /** Whether the user set this key (system property, environment variable or ./application.properties). */
+    public boolean isSet(String key) {
+        return System.getProperty(key) != null || System.getenv(envName(key)) != null || userFile.containsKey(key);
+    }
+
+    /**
+     * The URL of an ingest server on this host listening on {@code host:port} (receiver.host, receiver.port), with a
+     * wildcard host (0.0.0.0, ::) replaced by the loopback address a local client connects to.
+     */
+    public static String localReceiverUrl(String host, int port) {
+        if (host.isEmpty() || "0.0.0.0".equals(host)) {
+            host = "127.0.0.1";
+        } else if ("::".equals(host) || "[::]".equals(host)) {
+            host = "::1";
+        }
+        if (host.contains(":") && !host.startsWith("[")) {
+            host = "[" + host + "]";
+        }
+        return "http://" + host + ":" + port + "/ingest_packets";
     }
 
     public static String envName(String key) {

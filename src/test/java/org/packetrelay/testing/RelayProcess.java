@@ -50,7 +50,11 @@ public final class RelayProcess implements AutoCloseable {
         return dir;
     }
 
-    /** Starts {@code java [jvmArgs] -jar packet-relay.jar} with {@code -Dkey=value} for each setting. */
+    /**
+     * Starts {@code java [jvmArgs] -jar packet-relay.jar} with {@code -Dkey=value} for each setting. Without a
+     * camel.management.port among them the management server is off (0): tests never use the default 9876, which
+     * a busy port makes a start-up error.
+     */
     public static RelayProcess start(Path workDir, Map<String, String> settings, List<String> jvmArgs, List<String> prefix)
             throws IOException {
         return start(workDir, settings, jvmArgs, prefix, Map.of());
@@ -64,6 +68,10 @@ public final class RelayProcess implements AutoCloseable {
         cmd.add("-Xmx320m");
         cmd.addAll(jvmArgs);
         settings.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+        if (!settings.containsKey("camel.management.port") && !env.containsKey("CAMEL_MANAGEMENT_PORT")
+            && !mentions(workDir.resolve("application.properties"), "camel.management.port")) {
+            cmd.add("-Dcamel.management.port=0");
+        }
         cmd.add("-jar");
         // a copy of the jar in the work folder wins (for runs as another user, who may not read target/)
         Path local = workDir.resolve("packet-relay.jar");
@@ -73,6 +81,10 @@ public final class RelayProcess implements AutoCloseable {
                 .redirectError(workDir.resolve("stderr.log").toFile());
         pb.environment().putAll(env);
         return new RelayProcess(workDir, pb.start());
+    }
+
+    private static boolean mentions(Path file, String key) throws IOException {
+        return Files.exists(file) && Files.readString(file, StandardCharsets.UTF_8).contains(key);
     }
 
     public static RelayProcess start(Path workDir, Map<String, String> settings) throws IOException {
