@@ -53,6 +53,12 @@ class ManagementIT {
                 "sniffer.filter", "udp port " + udpPort, "receiver.port", String.valueOf(receiverPort),
                 "camel.management.port", String.valueOf(managementPort)));
         relay.awaitLog("Management server on", 60);
+        // UP once every file consumer has polled (before, Camel's consumer check says 'has not yet polled')
+        long end = System.currentTimeMillis() + 30_000;
+        while (!jolokia.health().startsWith("{\"status\":\"UP\"") && System.currentTimeMillis() < end) {
+            Thread.sleep(100);
+        }
+        assertTrue(jolokia.health().startsWith("{\"status\":\"UP\""), jolokia.health());
     }
 
     @AfterAll
