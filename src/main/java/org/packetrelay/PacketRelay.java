@@ -37,6 +37,9 @@ public final class PacketRelay {
             Map.entry("receiver.max-records-per-batch", new int[] { 1, 1_000_000 }),
             Map.entry("receiver.max-string-length", new int[] { 1, Integer.MAX_VALUE }),
             Map.entry("receiver.max-body-bytes", new int[] { 1, Integer.MAX_VALUE }),
+            Map.entry("receiver.max-bytes-in-flight", new int[] { 1, Integer.MAX_VALUE }),
+            Map.entry("receiver.header-timeout", new int[] { 1, 86400 }),
+            Map.entry("receiver.keep-alive-timeout", new int[] { 1, 86400 }),
             Map.entry("camel.management.port", new int[] { 0, 65535 }));
 
     private PacketRelay() {
@@ -56,10 +59,6 @@ public final class PacketRelay {
         }
         RelayMain main = new RelayMain();
         main.setDefaultPropertyPlaceholderLocation(Settings.LOCATIONS);
-        // the embedded HTTP server (camel.server.*) is the receiver's: off in processes without that role
-        if (!settings.get("relay.roles").contains("receiver")) {
-            main.addOverrideProperty("camel.server.enabled", "false");
-        }
         if (number(settings, "camel.management.port") == 0) {
             main.addOverrideProperty("camel.management.enabled", "false");
         }

@@ -14,7 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Camel Main as the relay runs it: each YAML bean made once, and the HTTP servers' real addresses in the log.
+ * Camel Main as the relay runs it: each YAML bean made once, and the management server's real address in the log.
  * <p>
  * Camel's YAML loader pre-parses every route file (for modelines and beans needed during auto-configuration), making
  * its beans, then parses the file again for its routes and makes them again, unbinding the first ones: every
@@ -50,14 +50,10 @@ final class RelayMain extends Main {
     }
 
     /**
-     * Where the servers listen. Camel's own summary (logger MainHttpServerUtil, off in logback.xml) always prints
-     * 0.0.0.0, whatever camel.server.host and camel.management.host bind to.
+     * Where the management server listens (the receiver's logs its own). Camel's summary (logger MainHttpServerUtil,
+     * off in logback.xml) always prints 0.0.0.0, whatever camel.management.host binds to.
      */
     private static void logServers(PropertiesComponent p) {
-        if (p.resolveProperty("relay.roles").orElse("").contains("receiver")) {
-            LOG.info("Ingest server on {}: POST /ingest_packets, GET /health",
-                    url(p.resolveProperty("receiver.host").orElse(""), p.resolveProperty("receiver.port").orElse("")));
-        }
         if (on(p, "camel.management.enabled")) {
             StringJoiner paths = new StringJoiner(", ");
             if (on(p, "camel.management.health-check-enabled")) {

@@ -35,9 +35,9 @@ class SettingsSourcesIT {
     void theWorkingFoldersApplicationPropertiesOverridesTheJars() throws Exception {
         Path dir = RelayProcess.newWorkDir("local-props");
         SpoolFiles.writeReady(dir.resolve("logs/pending_upload"), "packets_20260101_000000_000.csv", 300);
+        int mgmt = Traffic.freePort();
         try (IngestServer server = new IngestServer(Traffic.freePort())) {
             // keys the jar's copy also has (relay.roles, sender.url, camel.management.port): the user's values must win
-            int mgmt = Traffic.freePort();
             Files.writeString(dir.resolve("application.properties"), "relay.roles=sender\nsender.url=" + server.url()
                                                                   + "\nsender.poll-interval=1\ncamel.management.port=" + mgmt + "\n");
             try (RelayProcess p = RelayProcess.start(dir, Map.of())) {
@@ -46,7 +46,7 @@ class SettingsSourcesIT {
                 assertFalse(p.out().contains("Capturing"), "relay.roles=sender from the file: no capture");
                 HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + mgmt + "/observe/health")).build(), HttpResponse.BodyHandlers.ofString());
-                assertEquals(200, health.statusCode(), "camel.management.port from the file: " + health.body());
+                assertEquals(200, health.statusCode(), "camel.management.port=" + mgmt + " from the file: " + health.body());
             }
         }
     }

@@ -51,9 +51,8 @@ public final class RelayProcess implements AutoCloseable {
     }
 
     /**
-     * Starts {@code java [jvmArgs] -jar packet-relay.jar} with {@code -Dkey=value} for each setting. Without a
-     * camel.management.port among them the management server is off (0): tests never use the default 9876, which
-     * a busy port makes a start-up error.
+     * Starts {@code java [jvmArgs] -jar packet-relay.jar} with {@code -Dkey=value} for each setting (and
+     * {@code camel.management.port=0} unless a setting or the working folder's application.properties names it).
      */
     public static RelayProcess start(Path workDir, Map<String, String> settings, List<String> jvmArgs, List<String> prefix)
             throws IOException {
@@ -63,15 +62,18 @@ public final class RelayProcess implements AutoCloseable {
     /** As above, with these environment variables added to the process's ({@code SENDER_AUTH_TOKEN=...}). */
     public static RelayProcess start(Path workDir, Map<String, String> settings, List<String> jvmArgs, List<String> prefix,
                                      Map<String, String> env) throws IOException {
+        Path localProps = workDir.resolve("application.properties");
+        if (!settings.containsKey("camel.management.port")
+            && !(Files.exists(localProps) && Files.readString(localProps).contains("camel.management.port"))) {
+            // never the default 9876 (another build on this machine may hold it): a port of the kernel's choosing
+            settings = new java.util.HashMap<>(settings);
+            settings.put("camel.management.port", "0");
+        }
         List<String> cmd = new ArrayList<>(prefix);
         cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx320m");
         cmd.addAll(jvmArgs);
         settings.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
-        if (!settings.containsKey("camel.management.port") && !env.containsKey("CAMEL_MANAGEMENT_PORT")
-            && !mentions(workDir.resolve("application.properties"), "camel.management.port")) {
-            cmd.add("-Dcamel.management.port=0");
-        }
         cmd.add("-jar");
         // a copy of the jar in the work folder wins (for runs as another user, who may not read target/)
         Path local = workDir.resolve("packet-relay.jar");
@@ -83,8 +85,17 @@ public final class RelayProcess implements AutoCloseable {
         return new RelayProcess(workDir, pb.start());
     }
 
-    private static boolean mentions(Path file, String key) throws IOException {
-        return Files.exists(file) && Files.readString(file, StandardCharsets.UTF_8).contains(key);
+    /**
+     * Starts any command (the Debian package's launcher, say) in {@code cwd} with exactly this environment, its output
+     * in workDir's stdout.log and stderr.log.
+     */
+    public static RelayProcess startCommand(Path workDir, Path cwd, List<String> cmd, Map<String, String> env) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile())
+                .redirectOutput(workDir.resolve("stdout.log").toFile())
+                .redirectError(workDir.resolve("stderr.log").toFile());
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        return new RelayProcess(workDir, pb.start());
     }
 
     public static RelayProcess start(Path workDir, Map<String, String> settings) throws IOException {
