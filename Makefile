@@ -33,10 +33,14 @@ $(JAR): pom.xml $(shell find src -type f 2>/dev/null) application.properties
 test: deps test-deps
 	$(MVN) verify
 
-# capture, decoder and upload benchmarks; the upload one posts to nginx when it is installed (a fast sink)
+# capture, decoder and upload benchmarks; the upload one posts to nginx when it is installed (a fast sink); the capture
+# ones compare with tcpdump (and tcpreplay for live capture); BENCH_PREVIOUS_JAR=path compares with an earlier build
+BENCH_PREVIOUS_JAR ?=
 bench: deps test-deps
 	@command -v nginx >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx-light || echo "no nginx: the upload bench uses a JDK sink"; }
-	$(MVN) verify -Dsurefire.groups=bench -Dsurefire.excludedGroups=none -Dsurefire.failIfNoSpecifiedTests=false -Dfuzz.skip=true
+	@command -v tcpdump >/dev/null && command -v tcpreplay >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq tcpdump tcpreplay; }
+	$(MVN) verify -Dsurefire.groups=bench -Dsurefire.excludedGroups=none -Dsurefire.failIfNoSpecifiedTests=false -Dfuzz.skip=true \
+	  -Dbench.previous-jar=$(BENCH_PREVIOUS_JAR)
 
 # coverage-guided fuzzing of the decoder (Jazzer) for FUZZ_TIME seconds; make test runs the same for 45 s.
 # Findings: target/fuzz/crashes/ (see README, "Fuzzing"); what it learnt stays in target/fuzz/corpus for the next run
@@ -63,8 +67,9 @@ deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$need; fi
 
 # what the tests use besides: tshark (independent dissector), ping (ICMP traffic), iproute2, systemd-analyze (the
-# package's units are verified), dpkg-deb and setpriv (on every Debian machine), and promtool (checks /observe/metrics)
-# taken out of Debian's prometheus package without installing a Prometheus server
+# package's units are verified), adduser (the package's postinst, run in a throwaway root); dpkg-deb, setpriv,
+# unshare and nsenter are on every Debian machine; promtool (checks /observe/metrics) taken out of Debian's
+# prometheus package without installing a Prometheus server
 PROMTOOL := .tools/promtool
 test-deps: $(PROMTOOL)
 	@need=""; \
@@ -72,6 +77,7 @@ test-deps: $(PROMTOOL)
 	command -v ping >/dev/null || need="$$need iputils-ping"; \
 	command -v ip >/dev/null || need="$$need iproute2"; \
 	command -v systemd-analyze >/dev/null || need="$$need systemd"; \
+	[ -x /usr/sbin/adduser ] || need="$$need adduser"; \
 	if [ -n "$$need" ]; then echo "installing:$$need"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$need; fi
 
