@@ -80,7 +80,7 @@ class SettingsCheckTest {
             packets += count.isEmpty() ? 0 : Long.parseLong(count);
         }
         String readme = Files.readString(RelayProcess.projectDir().resolve("README.md"), StandardCharsets.UTF_8);
-        Matcher m = Pattern.compile("the ([0-9,]+) corpus packets").matcher(readme);
+        Matcher m = Pattern.compile("of the ([0-9,]+) corpus packets").matcher(readme);
         assertTrue(m.find(), "the README's corpus figure");
         assertEquals(packets, Long.parseLong(m.group(1).replace(",", "")), "README: " + m.group());
     }
