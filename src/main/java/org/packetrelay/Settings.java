@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Properties;
 
 /**
@@ -23,8 +24,8 @@ public final class Settings {
     public static final String LOCATIONS = "file:application.properties;optional=true,classpath:application.properties;optional=true";
 
     private final Properties file = new Properties();
-    /** The keys of {@code ./application.properties}: set by the user, unlike the jar's built-in defaults. */
-    private final Properties userFile = new Properties();
+    /** The jar's built-in defaults, apart from {@code ./application.properties} (often a whole copy of them). */
+    private final Properties builtin = new Properties();
 
     private Settings() {
     }
@@ -33,26 +34,30 @@ public final class Settings {
         Settings s = new Settings();
         try (InputStream in = Settings.class.getClassLoader().getResourceAsStream("application.properties")) {
             if (in != null) {
-                s.file.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+                s.builtin.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot read the built-in application.properties: " + e.getMessage());
         }
+        s.file.putAll(s.builtin);
         Path local = Paths.get("application.properties");
         if (Files.isRegularFile(local)) {
             try (Reader r = Files.newBufferedReader(local, StandardCharsets.UTF_8)) {
-                s.userFile.load(r);
+                s.file.load(r);
             } catch (IOException e) {
                 throw new IllegalStateException("cannot read " + local.toAbsolutePath() + ": " + e.getMessage());
             }
-            s.file.putAll(s.userFile);
         }
         return s;
     }
 
-    /** Whether the user set this key (system property, environment variable or ./application.properties). */
+    /**
+     * Whether the user set this key: a system property, an environment variable, or a value in
+     * {@code ./application.properties} other than the jar's (the Debian package installs a whole copy of the defaults).
+     */
     public boolean isSet(String key) {
-        return System.getProperty(key) != null || System.getenv(envName(key)) != null || userFile.containsKey(key);
+        return System.getProperty(key) != null || System.getenv(envName(key)) != null
+               || !Objects.equals(file.getProperty(key), builtin.getProperty(key));
     }
 
     /**

@@ -51,6 +51,28 @@ class SettingsBehaviourIT {
         }
     }
 
+    /**
+     * The working folder's application.properties is a whole copy of the defaults (as the Debian package installs it)
+     * with receiver.port changed in it: its sender.url is the default's, so it still follows the receiver.
+     */
+    @Test
+    void aWholeCopyOfTheDefaultsStillFollowsTheReceiver() throws Exception {
+        Path dir = RelayProcess.newWorkDir("follow-receiver-copy");
+        SpoolFiles.writeReady(dir.resolve("logs/pending_upload"), "packets_20260101_000000_000.csv", 40);
+        int port = Traffic.freePort();
+        String defaults = Files.readString(RelayProcess.projectDir().resolve("application.properties"));
+        assertTrue(defaults.contains("\nreceiver.port=8000\n") && defaults.contains("\nrelay.roles=sniffer,sender,receiver\n"));
+        Files.writeString(dir.resolve("application.properties"), defaults.replace("\nreceiver.port=8000\n", "\nreceiver.port=" + port + "\n")
+                .replace("\nrelay.roles=sniffer,sender,receiver\n", "\nrelay.roles=sender,receiver\n")
+                .replace("\nsender.poll-interval=2\n", "\nsender.poll-interval=1\n").replace("\ncamel.management.port=9876\n", "\ncamel.management.port=0\n"));
+        try (RelayProcess p = RelayProcess.start(dir, Map.of())) {
+            awaitFile(dir.resolve("logs/processed/packets_20260101_000000_000.csv"), p);
+            String health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertEquals("{\"status\":\"UP\",\"records\":40}", health, p.tail());
+        }
+    }
+
     /** No retries: one POST, then the file waits in failed_uploads/ (transient, so no .error). */
     @Test
     void maxRetriesZeroPostsABatchOnce() throws Exception {
