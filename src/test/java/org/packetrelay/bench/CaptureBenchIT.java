@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  *
  * <p>System properties: {@code bench.packets} (2400000), {@code bench.timeout} (600 s per run), {@code bench.keep}
  * (false: spool files are removed once counted), {@code bench.jar-runs} (2: the fastest gives the time, the largest
- * peak RSS the memory), {@code bench.previous-jar} (a jar to compare with), {@code bench.reuse-pcap} (false: reuse
+ * peak RSS the memory), {@code bench.previous-jar} (a jar to compare with; it runs with the {@code routes/} folder beside it, if any), {@code bench.reuse-pcap} (false: reuse
  * the pcap of an earlier run when it has the packets), {@code bench.routes} (glob of routes/ files to copy).
  */
 @Tag("bench")
