@@ -281,10 +281,14 @@ class CaptureBenchIT {
         }
         double replayCpu = r.cpuSeconds() - fixed.cpuSeconds();
         double replayWall = r.totalSeconds() - fixed.totalSeconds();
-        line("CPU us per packet by stage (JFR CPU samples of one more run of the jar after 'Capturing on', %d samples): %sGC, JIT"
-             + " and unsampled %.2f; total %.2f us (the run's CPU minus the 1-packet run's: %.1f s in %.1f s, %.2f cores)",
-                samples.values().stream().mapToLong(Long::longValue).sum(), sb, (replayCpu - sampled) * 1e6 / PACKETS,
-                replayCpu * 1e6 / PACKETS, replayCpu, replayWall, replayCpu / replayWall);
+        long total = samples.values().stream().mapToLong(Long::longValue).sum();
+        StringBuilder shares = new StringBuilder();
+        samples.forEach((k, v) -> shares.append(String.format(Locale.ROOT, "%s %.0f %%, ", k, 100.0 * v / Math.max(1, total))));
+        line("CPU us per packet by stage (JFR CPU samples of one more run of the jar after 'Capturing on', %d samples): %s"
+             + "GC, JIT and unsampled %.2f; total %.2f us (the run's CPU minus the 1-packet run's: %.1f s in %.1f s, %.2f cores)",
+                total, sb, (replayCpu - sampled) * 1e6 / PACKETS, replayCpu * 1e6 / PACKETS, replayCpu, replayWall, replayCpu / replayWall);
+        line("  shares of the samples: %s(JFR samples at most 5 Java threads every 10 ms and one thread in native code every 20 ms,"
+             + " so the per-stage figures are lower bounds; the shares say where the time goes)", shares);
     }
 
     // ------------------------------------------------------------------ the jar's spool
