@@ -35,6 +35,7 @@ test: deps test-deps
 
 # capture, decoder and upload benchmarks; the upload one posts to nginx when it is installed (a fast sink); the capture
 # ones compare with tcpdump (and tcpreplay for live capture); BENCH_PREVIOUS_JAR=path compares with an earlier build
+# (run with the routes/ folder beside that jar, if there is one)
 BENCH_PREVIOUS_JAR ?=
 bench: deps test-deps
 	@command -v nginx >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx-light || echo "no nginx: the upload bench uses a JDK sink"; }
