@@ -20,6 +20,7 @@ import org.packetrelay.testing.KafkaReceiverProcess;
 import org.packetrelay.testing.KafkaRecords;
 import org.packetrelay.testing.PostgresServer;
 import org.packetrelay.testing.RelayProcess;
+import org.packetrelay.testing.Traffic;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -247,7 +248,8 @@ class KafkaReceiverIT {
     }
 
     /**
-     * Two receivers in one group on a topic of 4 partitions: both are assigned partitions and both store batches;
+     * Two receivers in one group on a topic of 4 partitions, the first with two consumer threads
+     * (receiver.kafka.consumers=2): all three consumers are assigned partitions and both receivers store batches;
      * every record is in the shared database once.
      */
     @Test
@@ -256,13 +258,14 @@ class KafkaReceiverIT {
         String url = pg.createDatabase("pair");
         KafkaReceiverProcess first = new KafkaReceiverProcess(pg, url, broker, topic);
         KafkaReceiverProcess second = new KafkaReceiverProcess(pg, url, broker, topic);
+        first.settings.put("receiver.kafka.consumers", "2");
         Map<Integer, Integer> sent = new TreeMap<>();
         try (KafkaRecords kafka = new KafkaRecords(broker.bootstrap());
              RelayProcess a = first.start(RelayProcess.newWorkDir("kafka-pair-a"));
              RelayProcess b = second.start(RelayProcess.newWorkDir("kafka-pair-b"))) {
-            await("two members sharing the 4 partitions", 60, a, () -> {
+            await("three consumers sharing the 4 partitions", 60, a, () -> {
                 Map<String, List<Integer>> m = kafka.members("packet-relay", topic);
-                return m.size() == 2 && m.values().stream().allMatch(l -> !l.isEmpty())
+                return m.size() == 3 && m.values().stream().allMatch(l -> !l.isEmpty())
                        && m.values().stream().mapToInt(List::size).sum() == 4;
             });
             for (int n = 0; n < 64; n++) {
@@ -275,6 +278,26 @@ class KafkaReceiverIT {
             assertTrue(byA > 0 && byB > 0, "batches stored by each receiver: " + byA + " and " + byB);
             assertTrue(byA + byB >= 64, byA + " + " + byB);
             Batches.assertStoredOnce(pg, url, sent);
+        }
+    }
+    /** No broker to be reached: health is DOWN naming the Kafka consumer, and the HTTP ingest stores all the same. */
+    @Test
+    void unreachableBrokersMakeHealthDownAndHttpKeepsStoring() throws Exception {
+        String url = pg.createDatabase("nobroker");
+        KafkaReceiverProcess receiver = new KafkaReceiverProcess(pg, url, broker, "packets");
+        receiver.settings.put("receiver.kafka.brokers", "127.0.0.1:" + Traffic.freePort());
+        HttpClient http = HttpClient.newHttpClient();
+        try (RelayProcess p = receiver.start(RelayProcess.newWorkDir("kafka-nobroker"))) {
+            HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + receiver.managementPort + "/observe/health")).build();
+            await("health DOWN for the consumer", 60, p, () -> {
+                HttpResponse<String> h = http.send(health, HttpResponse.BodyHandlers.ofString());
+                return h.statusCode() == 503 && h.body().contains("receiver-kafka");
+            });
+            HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + receiver.port + "/ingest_packets"))
+                    .header("Content-Type", "application/json").header("Idempotency-Key", "http-1")
+                    .POST(HttpRequest.BodyPublishers.ofString(Batches.json(1, 4))).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, post.statusCode(), post.body());
+            Batches.assertStoredOnce(pg, url, Map.of(1, 4));
         }
     }
 }
