@@ -100,7 +100,7 @@ public final class PacketRelay {
         if (roles.contains("sender")) {
             org.packetrelay.upload.SenderTls.check(s);
             try {
-                org.packetrelay.upload.FileUploader.lockSpool(java.nio.file.Paths.get(s.get("relay.logs-dir")));
+                org.packetrelay.upload.SenderLock.lock(java.nio.file.Paths.get(s.get("relay.logs-dir")));
             } catch (java.io.IOException e) {
                 throw new IllegalStateException("cannot lock the spool folder " + s.get("relay.logs-dir") + ": " + e.getMessage());
             }

@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
+import org.packetrelay.spool.Spool;
+
 /**
  * Upload progress per spool file, kept in {@code <logs-dir>/.state/<file>.progress}: how many leading rows got a
  * 2xx. Keyed by file name, so it follows a file from pending_upload/ to failed_uploads/ and back. Written as a
@@ -37,7 +39,7 @@ public final class Checkpoints {
     }
 
     public void save(String name, long rowsDone) throws IOException {
-        Files.createDirectories(dir, org.packetrelay.spool.Spool.OWNER_ONLY_DIR);
+        Files.createDirectories(dir, Spool.OWNER_ONLY_DIR);
         Path tmp = dir.resolve(name + ".progress.tmp");
         Files.writeString(tmp, "rows=" + rowsDone + "\n", StandardCharsets.US_ASCII);
         Files.move(tmp, file(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

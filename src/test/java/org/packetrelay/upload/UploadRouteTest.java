@@ -39,7 +39,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
                        "camel.management.enabled=false",
                        "relay.roles=sender",
                        "relay.logs-dir=target/test-spool/upload",
-                       "sender.url=http://127.0.0.1:47080/ingest_packets",
                        "sender.poll-interval=1",
                        "sender.retry-delay=1",
                        "sender.max-retries=3",
@@ -58,6 +57,9 @@ class UploadRouteTest {
     static {
         try {
             SpoolFiles.deleteTree(LOGS);
+            // a port the kernel picks; sender.url as a system property (which Camel's settings take over the file's)
+            server = new IngestServer(0);
+            System.setProperty("sender.url", server.url());
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -66,13 +68,9 @@ class UploadRouteTest {
     @BeanInject
     CamelContext context;
 
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = new IngestServer(47080);
-    }
-
     @AfterAll
     static void stopServer() throws Exception {
+        System.clearProperty("sender.url");
         server.close();
         SpoolFiles.deleteTree(LOGS);
     }
