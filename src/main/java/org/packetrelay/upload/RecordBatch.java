@@ -26,8 +26,8 @@ public final class RecordBatch extends AbstractList<BatchRecord> {
     /** {@code [} + the rows' JSON objects joined by {@code ,} + {@code ]}; row i at [offsets[i], offsets[i + 1] - 1). */
     private final byte[] json;
     private final int[] offsets;
-    /** Records made so far, by local row; shared with the halves. */
-    private final BatchRecord[] records;
+    /** Records made so far, by local row (null until a step reads one); shared with the halves. */
+    private BatchRecord[] records;
     /** The local rows [lo, hi) this batch spans. */
     private final int lo;
     private final int hi;
@@ -37,7 +37,7 @@ public final class RecordBatch extends AbstractList<BatchRecord> {
     private volatile boolean cancelled;
 
     RecordBatch(String file, String keyPrefix, long firstRow, byte[] json, int[] offsets, int rows) {
-        this(file, keyPrefix, firstRow, json, offsets, new BatchRecord[rows], 0, rows, null);
+        this(file, keyPrefix, firstRow, json, offsets, null, 0, rows, null);
     }
 
     private RecordBatch(String file, String keyPrefix, long base, byte[] json, int[] offsets, BatchRecord[] records, int lo,
@@ -100,6 +100,9 @@ public final class RecordBatch extends AbstractList<BatchRecord> {
     }
 
     private BatchRecord record(int local) {
+        if (records == null) {
+            records = new BatchRecord[offsets.length - 1];
+        }
         BatchRecord r = records[local];
         if (r == null) {
             r = new BatchRecord(json, offsets[local], offsets[local + 1] - 1);
@@ -160,11 +163,11 @@ public final class RecordBatch extends AbstractList<BatchRecord> {
     /** The JSON array of the records: the bytes as read when no step removed or changed any. Do not modify it. */
     public byte[] toJson() {
         boolean changed = false;
-        for (int i = lo; i < hi && !changed; i++) {
+        for (int i = lo; records != null && i < hi && !changed; i++) {
             changed = records[i] != null && records[i].isModified();
         }
         if (kept == null && !changed) {
-            if (lo == 0 && hi == records.length) {
+            if (lo == 0 && hi == offsets.length - 1) {
                 return json;
             }
             int s = offsets[lo];
@@ -182,7 +185,7 @@ public final class RecordBatch extends AbstractList<BatchRecord> {
             if (i > 0) {
                 out.put((byte) ',');
             }
-            BatchRecord r = records[k[i]];
+            BatchRecord r = records == null ? null : records[k[i]];
             if (r != null && r.isModified()) {
                 r.writeTo(out);
             } else {

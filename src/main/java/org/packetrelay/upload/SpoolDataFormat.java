@@ -3,6 +3,7 @@ package org.packetrelay.upload;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Paths;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.spi.DataFormat;
@@ -27,6 +28,7 @@ public class SpoolDataFormat extends ServiceSupport implements DataFormat, DataF
     private String hostId = "";
     private String host;
     private Checkpoints checkpoints;
+    private final AtomicReference<SpoolTranscoder.Output> spareBuffer = new AtomicReference<>();
 
     public void setLogsDir(String logsDir) {
         this.logsDir = logsDir;
@@ -73,7 +75,7 @@ public class SpoolDataFormat extends ServiceSupport implements DataFormat, DataF
         }
         FileProgress progress = new FileProgress(name, resumeAt, parallelBatches, batchSize, checkpoints);
         exchange.setProperty(FileProgress.PROPERTY, progress);
-        return new SpoolBatches(reader, progress, batchSize, name, BatchKeys.prefix(host, name));
+        return new SpoolBatches(reader, progress, batchSize, name, BatchKeys.prefix(host, name), spareBuffer);
     }
 
     @Override

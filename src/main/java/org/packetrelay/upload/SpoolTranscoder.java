@@ -171,6 +171,17 @@ public final class SpoolTranscoder implements Closeable {
         }
     }
 
+    /**
+     * Whether the file has bytes left after the rows taken so far: then {@link #next} either gives a row or fails with
+     * what is wrong with the bytes.
+     */
+    public boolean hasMore() throws IOException, SpoolFormatException {
+        while (pos >= lim && !eof) {
+            fill();
+        }
+        return pos < lim;
+    }
+
     /** Appends the next row as one JSON object to {@code out}; false (and nothing appended) at the end of the file. */
     public boolean next(Output out) throws IOException, SpoolFormatException {
         if (pos < lim) {
