@@ -3,11 +3,14 @@
 SHELL := /bin/bash
 JAR   := target/packet-relay.jar
 MVN   := mvn -B -ntp
-# memory: the process stays bounded whatever the traffic (see README, "Memory")
-JAVA_OPTS ?= -Xmx256m -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError
+# memory: the process stays bounded whatever the traffic (see README, "Memory"); the Debian package's too
+MEMORY_OPTS := -Xmx256m -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError
+JAVA_OPTS ?= $(MEMORY_OPTS)
+# the Debian package's version: the project's, with ~ for - (0.1.0~SNAPSHOT sorts before 0.1.0)
+DEB_VERSION := $(subst -,~,$(shell sed -n 's|^  <version>\(.*\)</version>$$|\1|p' pom.xml | head -n 1))
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test jar bench fuzz soak status deps test-deps clean
+.PHONY: run test jar deb bench fuzz soak status deps test-deps clean
 
 run: deps jar
 	@echo "packet-relay: ingest server http://127.0.0.1:8000, health/metrics http://127.0.0.1:9876/observe/{health,metrics}, spool ./logs"
@@ -15,6 +18,10 @@ run: deps jar
 	java $(JAVA_OPTS) -jar $(JAR)
 
 jar: $(JAR)
+
+# target/packet-relay_<version>_all.deb (see README, "Install as a service"), built with dpkg-deb alone
+deb: $(JAR)
+	@packaging/build-deb.sh $(JAR) "$(DEB_VERSION)" "$(MEMORY_OPTS)" target
 
 # spool counts (pending, processed, failed with reasons) and the last upload result
 status: $(JAR)
@@ -55,12 +62,14 @@ deps:
 	if [ -n "$$need" ]; then echo "installing:$$need"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$need; fi
 
-# what the tests use besides: tshark (independent dissector), ping (ICMP traffic), iproute2
+# what the tests use besides: tshark (independent dissector), ping (ICMP traffic), iproute2, systemd-analyze (the
+# package's units are verified), dpkg-deb and setpriv (on every Debian machine)
 test-deps:
 	@need=""; \
 	command -v tshark >/dev/null || need="$$need tshark"; \
 	command -v ping >/dev/null || need="$$need iputils-ping"; \
 	command -v ip >/dev/null || need="$$need iproute2"; \
+	command -v systemd-analyze >/dev/null || need="$$need systemd"; \
 	if [ -n "$$need" ]; then echo "installing:$$need"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$need; fi
 

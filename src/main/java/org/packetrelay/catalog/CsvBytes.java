@@ -56,9 +56,13 @@ public final class CsvBytes {
     }
 
     public CsvBytes putBytes(byte[] b) {
-        room(b.length);
-        System.arraycopy(b, 0, buf, len, b.length);
-        len += b.length;
+        return putBytes(b, 0, b.length);
+    }
+
+    public CsvBytes putBytes(byte[] b, int off, int n) {
+        room(n);
+        System.arraycopy(b, off, buf, len, n);
+        len += n;
         return this;
     }
 

@@ -1,21 +1,31 @@
 package org.packetrelay.catalog;
 
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
  * One packet's record: a typed slot per {@link Field}. Reused for every packet (call {@link #clear()}), so
- * decoding allocates only the strings it produces. Numbers and booleans live in a {@code long[]}, text in a
- * {@code String[]}; a slot that was never set is null (an empty CSV cell, JSON {@code null}).
+ * decoding allocates nothing per packet: numbers and booleans live in a {@code long[]}; text is either a String
+ * the decoder keeps anyway (protocol names, the interface) or bytes copied into one buffer of the record (addresses,
+ * escaped wire text), which {@link #appendCsv(CsvBytes)} copies as they are. A slot that was never set is null (an
+ * empty CSV cell, JSON {@code null}).
  */
 public final class PacketRecord {
     private final long[] nums = new long[Field.COUNT];
-    private final String[] strs = new String[Field.COUNT];
     private final boolean[] set = new boolean[Field.COUNT];
+    /** Text set as a String; null where the text is in {@link #text}. */
+    private final String[] strs = new String[Field.COUNT];
+    /** Text set as bytes: UTF-8 in {@link #text} from {@code textStart} to {@code textEnd}. */
+    private final int[] textStart = new int[Field.COUNT];
+    private final int[] textEnd = new int[Field.COUNT];
+    private final CsvBytes text = new CsvBytes(1024);
     private int timestampDigits = 6;
 
     public void clear() {
         Arrays.fill(set, false);
         Arrays.fill(strs, null);
+        text.setLength(0);
     }
 
     /** Sets the capture time; {@code digits} is 6 (microseconds) or 9 (nanoseconds) in the output. */
@@ -40,20 +50,44 @@ public final class PacketRecord {
         set[f.ordinal()] = true;
     }
 
-    /** Sets text made by the decoder itself (names, addresses). Null or empty clears the slot. */
+    /** Sets text made by the decoder itself (names). Null or empty clears the slot. */
     public void setString(Field f, String v) {
         if (v == null || v.isEmpty()) {
-            strs[f.ordinal()] = null;
-            set[f.ordinal()] = false;
+            unset(f);
         } else {
             strs[f.ordinal()] = v;
             set[f.ordinal()] = true;
         }
     }
 
-    /** Sets text taken from the wire, escaped as {@link WireText} documents. */
+    /** Sets text the decoder wrote as ASCII bytes (addresses, hex): {@code len} bytes from {@code off}, copied. */
+    public void setAscii(Field f, byte[] b, int off, int len) {
+        if (len <= 0) {
+            unset(f);
+            return;
+        }
+        int start = text.length();
+        text.putBytes(b, off, len);
+        setText(f, start);
+    }
+
+    /** Sets text taken from the wire, escaped as {@link WireText} documents. Empty clears the slot. */
     public void setWireText(Field f, byte[] b, int off, int len) {
-        setString(f, WireText.escape(b, off, len));
+        if (len <= 0) {
+            unset(f);
+            return;
+        }
+        int start = text.length();
+        WireText.escapeTo(b, off, len, text);
+        setText(f, start);
+    }
+
+    private void setText(Field f, int start) {
+        int i = f.ordinal();
+        strs[i] = null;
+        textStart[i] = start;
+        textEnd[i] = text.length();
+        set[i] = true;
     }
 
     public void unset(Field f) {
@@ -73,8 +107,16 @@ public final class PacketRecord {
         return nums[f.ordinal()] != 0;
     }
 
+    /** The text of a STRING field, or null (made on each call for text held as bytes: for tests and tools). */
     public String getString(Field f) {
-        return strs[f.ordinal()];
+        int i = f.ordinal();
+        if (!set[i]) {
+            return null;
+        }
+        if (strs[i] != null) {
+            return strs[i];
+        }
+        return new String(text.array(), textStart[i], textEnd[i] - textStart[i], StandardCharsets.UTF_8);
     }
 
     /** The value as the JSON/CSV type gives it: Long, Boolean, String, BigDecimal (timestamp) or null. */
@@ -83,10 +125,10 @@ public final class PacketRecord {
             return null;
         }
         return switch (f.type()) {
-            case TIMESTAMP -> new java.math.BigDecimal(timestampText());
+            case TIMESTAMP -> new BigDecimal(timestampText());
             case INT, LONG -> nums[f.ordinal()];
             case BOOL -> nums[f.ordinal()] != 0;
-            case STRING -> strs[f.ordinal()];
+            case STRING -> getString(f);
         };
     }
 
@@ -120,7 +162,13 @@ public final class PacketRecord {
                 case TIMESTAMP -> appendTimestamp(out);
                 case INT, LONG -> out.putLong(nums[i]);
                 case BOOL -> out.putAscii(nums[i] != 0 ? "true" : "false");
-                case STRING -> appendCsvText(out, strs[i]);
+                case STRING -> {
+                    if (strs[i] != null) {
+                        appendCsvText(out, strs[i]);
+                    } else {
+                        appendCsvText(out, text.array(), textStart[i], textEnd[i]);
+                    }
+                }
             }
         }
         out.put('\n');
@@ -157,6 +205,30 @@ public final class PacketRecord {
         if (quote) {
             out.put('"');
         }
+    }
+
+    /** The same for UTF-8 bytes from {@code start} to {@code end}. */
+    private static void appendCsvText(CsvBytes out, byte[] b, int start, int end) {
+        boolean quote = false;
+        for (int i = start; i < end; i++) {
+            byte c = b[i];
+            if (c == ',' || c == '"' || c == '\n' || c == '\r') {
+                quote = true;
+                break;
+            }
+        }
+        if (!quote) {
+            out.putBytes(b, start, end - start);
+            return;
+        }
+        out.put('"');
+        for (int i = start; i < end; i++) {
+            if (b[i] == '"') {
+                out.put('"');
+            }
+            out.put((char) (b[i] & 0xFF));
+        }
+        out.put('"');
     }
 
     @Override

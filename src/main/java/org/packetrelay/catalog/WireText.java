@@ -29,56 +29,73 @@ public final class WireText {
         if (len <= 0) {
             return null;
         }
+        CsvBytes out = new CsvBytes(Math.min(len, MAX_CHARS) + 16);
+        escapeTo(b, off, len, out);
+        return out.toString();
+    }
+
+    /**
+     * Appends the escaped text of {@code len} bytes from {@code off} to {@code out} as UTF-8: the bytes of what
+     * {@link #escape} returns, without making a String (the capture path writes rows as bytes).
+     */
+    public static void escapeTo(byte[] b, int off, int len, CsvBytes out) {
         int end = off + len;
-        // fast path: printable ASCII without backslash
-        boolean plain = true;
-        for (int i = off; i < end; i++) {
-            int c = b[i];
-            if (c < 0x20 || c == 0x7F || c == '\\') {
-                plain = false;
-                break;
-            }
-        }
-        if (plain) {
+        if (plainAscii(b, off, end)) { // the common case: printable ASCII without a backslash, one char a byte
             if (len <= MAX_CHARS) {
-                return new String(b, off, len, java.nio.charset.StandardCharsets.ISO_8859_1);
+                out.putBytes(b, off, len);
+            } else {
+                out.putBytes(b, off, MAX_CHARS - TRUNCATED.length()).putAscii(TRUNCATED);
             }
-            return new String(b, off, MAX_CHARS - TRUNCATED.length(), java.nio.charset.StandardCharsets.ISO_8859_1) + TRUNCATED;
+            return;
         }
-        StringBuilder sb = new StringBuilder(Math.min(len, MAX_CHARS) + 16);
         final int keep = MAX_CHARS - TRUNCATED.length();
-        int cut = 0; // the last boundary between escaped characters that leaves room for the marker
+        int chars = 0; // UTF-16 units written, as the receiver counts a string's length
+        int cutBytes = out.length(); // the last boundary between escapes that leaves room for the marker
         int i = off;
-        while (i < end && sb.length() <= MAX_CHARS) {
-            if (sb.length() <= keep) {
-                cut = sb.length();
+        while (i < end && chars <= MAX_CHARS) {
+            if (chars <= keep) {
+                cutBytes = out.length();
             }
             int c = b[i] & 0xFF;
             if (c < 0x80) {
                 if (c < 0x20 || c == 0x7F) {
-                    hex(sb, c);
+                    hex(out, c);
+                    chars += 4;
                 } else if (c == '\\') {
-                    sb.append("\\\\");
+                    out.put('\\').put('\\');
+                    chars += 2;
                 } else {
-                    sb.append((char) c);
+                    out.put((char) c);
+                    chars++;
                 }
                 i++;
                 continue;
             }
             int n = utf8Length(b, i, end);
             if (n == 0) {
-                hex(sb, c);
+                hex(out, c);
+                chars += 4;
                 i++;
             } else {
-                sb.append(new String(b, i, n, java.nio.charset.StandardCharsets.UTF_8));
+                out.putBytes(b, i, n);
+                chars += n == 4 ? 2 : 1; // a supplementary character is a surrogate pair
                 i += n;
             }
         }
-        if (sb.length() > MAX_CHARS) {
-            sb.setLength(cut);
-            sb.append(TRUNCATED);
+        if (chars > MAX_CHARS) {
+            out.setLength(cutBytes);
+            out.putAscii(TRUNCATED);
         }
-        return sb.toString();
+    }
+
+    private static boolean plainAscii(byte[] b, int off, int end) {
+        for (int i = off; i < end; i++) {
+            int c = b[i]; // bytes >= 0x80 are negative here
+            if (c < 0x20 || c == 0x7F || c == '\\') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Length of the valid UTF-8 sequence (2..4 bytes, no overlongs or surrogates) at {@code i}, else 0. */
@@ -115,8 +132,8 @@ public final class WireText {
         return n;
     }
 
-    private static void hex(StringBuilder sb, int c) {
-        sb.append('\\').append('x').append(HEX[c >> 4]).append(HEX[c & 0xF]);
+    private static void hex(CsvBytes out, int c) {
+        out.put('\\').put('x').put(HEX[c >> 4]).put(HEX[c & 0xF]);
     }
 
     /** Whether {@link #escape} cut this value at {@link #MAX_CHARS}. */

@@ -75,6 +75,19 @@ public final class RelayProcess implements AutoCloseable {
         return new RelayProcess(workDir, pb.start());
     }
 
+    /**
+     * Starts any command (the Debian package's launcher, say) in {@code cwd} with exactly this environment, its output
+     * in workDir's stdout.log and stderr.log.
+     */
+    public static RelayProcess startCommand(Path workDir, Path cwd, List<String> cmd, Map<String, String> env) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile())
+                .redirectOutput(workDir.resolve("stdout.log").toFile())
+                .redirectError(workDir.resolve("stderr.log").toFile());
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        return new RelayProcess(workDir, pb.start());
+    }
+
     public static RelayProcess start(Path workDir, Map<String, String> settings) throws IOException {
         return start(workDir, settings, List.of(), List.of());
     }
