@@ -149,7 +149,10 @@ public final class SpoolTranscoder implements Closeable {
                 if (i > 0) {
                     got.append(',');
                 }
-                got.append(cellString(i));
+                // only what looks like a column name is shown: a file that is not a spool file (a link to
+                // /etc/passwd, say) must not have its content echoed into the log and the .error file
+                String c = cellString(i);
+                got.append(c.matches("[A-Za-z0-9_ .-]{0,40}") ? c : "?");
             }
             String g = got.toString();
             throw new SpoolFormatException(1, "header is not the field catalog's: '"

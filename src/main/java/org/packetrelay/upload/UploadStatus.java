@@ -1,11 +1,9 @@
 package org.packetrelay.upload;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -93,10 +91,8 @@ public class UploadStatus {
         if (e.isPermanent()) {
             Path errorFile = Paths.get(logsDir, "failed_uploads", name + ".error");
             Files.createDirectories(errorFile.getParent(), Spool.OWNER_ONLY_DIR);
-            Path tmp = errorFile.resolveSibling(errorFile.getFileName() + ".tmp");
-            Files.writeString(tmp, "file: " + name + "\ntime: " + Instant.now() + "\nrows uploaded before: " + done + "\nerror: "
-                                   + e.getMessage() + "\n", StandardCharsets.UTF_8);
-            Files.move(tmp, errorFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Checkpoints.write(errorFile, "file: " + name + "\ntime: " + Instant.now() + "\nrows uploaded before: " + done + "\nerror: "
+                                         + e.getMessage() + "\n");
             LOG.error("Upload of {} failed permanently (not retried until moved back to pending_upload/): {}", name, e.getMessage());
         } else {
             LOG.warn("Upload of {} failed, will be retried from failed_uploads/ (resuming at row {}): {}", name, done, e.getMessage());
@@ -118,10 +114,7 @@ public class UploadStatus {
             failingSinceMillis = System.currentTimeMillis();
         }
         try {
-            Path f = Paths.get(logsDir, ".state", "last-upload");
-            Path tmp = f.resolveSibling("last-upload.tmp");
-            Files.writeString(tmp, text + "\n", StandardCharsets.UTF_8);
-            Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Checkpoints.write(Paths.get(logsDir, ".state", "last-upload"), text + "\n");
         } catch (IOException e) {
             LOG.debug("cannot write last-upload: {}", e.toString());
         }
