@@ -2,6 +2,8 @@ package org.packetrelay.upload;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -32,9 +34,9 @@ public final class FileProgress {
     private final long startedNanos = System.nanoTime();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    /** Batches out and not yet part of the run, by index modulo its length (at most window + 1 are out). */
-    private final RecordBatch[] ring;
-    private final boolean[] ok;
+    /** The batches from index {@code run} on that were handed to the route, and which of them got a 2xx. */
+    private final List<RecordBatch> out = new ArrayList<>();
+    private final List<Boolean> ok = new ArrayList<>();
     private int issued;
     /** Batches [0, run) all got a 2xx. */
     private int run;
@@ -54,8 +56,6 @@ public final class FileProgress {
         this.batchSize = Math.max(1, batchSize);
         this.checkpoints = checkpoints;
         this.doneRows = resumeAt;
-        this.ring = new RecordBatch[this.window + 2];
-        this.ok = new boolean[ring.length];
     }
 
     void source(Closeable source) {
@@ -66,8 +66,8 @@ public final class FileProgress {
     void issue(RecordBatch b) {
         lock.lock();
         try {
-            ring[issued % ring.length] = b;
-            ok[issued % ring.length] = false;
+            out.add(b);
+            ok.add(false);
             issued++;
         } finally {
             lock.unlock();
@@ -88,10 +88,7 @@ public final class FileProgress {
             if (failedAt > index && !closed) {
                 return true;
             }
-            RecordBatch b = ring[index % ring.length];
-            if (b != null) {
-                b.cancel();
-            }
+            batch(index).cancel();
             return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -106,8 +103,8 @@ public final class FileProgress {
     void settled(int index, Exchange ex, boolean https) {
         lock.lock();
         try {
-            RecordBatch b = ring[index % ring.length];
-            if (b == null || b.isCancelled()) {
+            RecordBatch b = batch(index);
+            if (b.isCancelled()) {
                 return;
             }
             settled++;
@@ -119,13 +116,13 @@ public final class FileProgress {
                 fail(index, UploadFailures.classify(ex, b.getFirstRow() / batchSize, https));
                 return;
             }
-            ok[index % ring.length] = true;
+            ok.set(index - run, true);
             records += b.size();
             long before = doneRows;
-            while (run < issued && ok[run % ring.length]) {
-                RecordBatch r = ring[run % ring.length];
+            while (!ok.isEmpty() && ok.get(0)) {
+                RecordBatch r = out.remove(0);
+                ok.remove(0);
                 doneRows = r.getFirstRow() + r.getRowCount();
-                ring[run % ring.length] = null;
                 run++;
             }
             if (doneRows != before) {
@@ -139,6 +136,11 @@ public final class FileProgress {
             changed.signalAll();
             lock.unlock();
         }
+    }
+
+    /** Batch {@code index}, handed out and not yet part of the run (callers hold the lock). */
+    private RecordBatch batch(int index) {
+        return out.get(index - run);
     }
 
     /** Batch {@code index} failed (or could not be read): the earliest failure is the attempt's. */

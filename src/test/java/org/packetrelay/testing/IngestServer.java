@@ -80,6 +80,7 @@ public final class IngestServer implements AutoCloseable {
     private final AtomicInteger maxBatch = new AtomicInteger();
     private final List<String> problems = new CopyOnWriteArrayList<>();
     private final List<Request> log = new CopyOnWriteArrayList<>();
+    private final AtomicLong answerBytesSent = new AtomicLong();
     private volatile Function<Request, Fault> faults = r -> null;
     private volatile int maxRecordsPerRequest = Integer.MAX_VALUE;
     private volatile String requiredToken;
@@ -155,6 +156,11 @@ public final class IngestServer implements AutoCloseable {
         return postsPerKey;
     }
 
+    /** Bytes of the huge answers ({@link Fault#hugeAnswer}) written before the client closed the connection. */
+    public long answerBytesSent() {
+        return answerBytesSent.get();
+    }
+
     /** Every request, in the order they arrived (faulted ones included). */
     public List<Request> log() {
         return log;
@@ -208,6 +214,7 @@ public final class IngestServer implements AutoCloseable {
                 try (OutputStream out = ex.getResponseBody()) {
                     for (long left = f.answerBytes(); left > 0; left -= chunk.length) {
                         out.write(chunk, 0, (int) Math.min(chunk.length, left));
+                        answerBytesSent.addAndGet(Math.min(chunk.length, left));
                     }
                 } catch (IOException closed) {
                     // the client read what it wanted and closed
