@@ -63,13 +63,15 @@ deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$need; fi
 
 # what the tests use besides: tshark (independent dissector), ping (ICMP traffic), iproute2, systemd-analyze (the
-# package's units are verified), dpkg-deb and setpriv (on every Debian machine)
+# package's units are verified), adduser (the package's postinst, run in a throwaway root); dpkg-deb, setpriv,
+# unshare and nsenter are on every Debian machine
 test-deps:
 	@need=""; \
 	command -v tshark >/dev/null || need="$$need tshark"; \
 	command -v ping >/dev/null || need="$$need iputils-ping"; \
 	command -v ip >/dev/null || need="$$need iproute2"; \
 	command -v systemd-analyze >/dev/null || need="$$need systemd"; \
+	[ -x /usr/sbin/adduser ] || need="$$need adduser"; \
 	if [ -n "$$need" ]; then echo "installing:$$need"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$need; fi
 

@@ -26,10 +26,6 @@ public final class PacketRelay {
         }
         Main main = new Main(PacketRelay.class);
         main.setDefaultPropertyPlaceholderLocation(Settings.LOCATIONS);
-        // the embedded HTTP server (camel.server.*) is the receiver's: off in processes without that role
-        if (!Settings.load().get("relay.roles").contains("receiver")) {
-            main.addOverrideProperty("camel.server.enabled", "false");
-        }
         RelayControl.onShutdownRequest(main::completed);
         int code;
         try {

@@ -1,11 +1,8 @@
 package org.packetrelay.receiver;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.math.BigDecimal;
-import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
+import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -24,6 +21,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import io.vertx.core.buffer.Buffer;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
@@ -40,15 +38,15 @@ import org.slf4j.LoggerFactory;
  */
 public class IngestStore implements Processor {
     private static final Logger LOG = LoggerFactory.getLogger(IngestStore.class);
+    /** Longest Idempotency-Key accepted: the width of the key columns. */
+    static final int MAX_KEY_LENGTH = 512;
+    static final String KEY = "Idempotency-Key";
     private static final JsonFactory JSON = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
     private String roles = "receiver";
     private String jdbcUrl = "jdbc:h2:file:./logs/ingest";
     private String jdbcUser = "";
     private String jdbcPassword = "";
-    private String host = "127.0.0.1";
-    private String authToken = "";
-    private String authTokenFile = "";
     private int maxRecords = 10_000;
     private int maxStringLength = 65_536;
     private long maxBodyBytes = 32L * 1024 * 1024;
@@ -74,20 +72,6 @@ public class IngestStore implements Processor {
 
     public void setJdbcPassword(String jdbcPassword) {
         this.jdbcPassword = jdbcPassword;
-    }
-
-    public void setHost(String host) {
-        this.host = host;
-    }
-
-    /** Bearer token the senders must present; required whenever the server listens beyond loopback. */
-    public void setAuthToken(String authToken) {
-        this.authToken = authToken == null ? "" : authToken.trim();
-    }
-
-    /** A file holding the token (e.g. a mounted secret); used when {@code authToken} is empty. */
-    public void setAuthTokenFile(String file) {
-        this.authTokenFile = file == null ? "" : file.trim();
     }
 
     public void setMaxRecords(int maxRecords) {
@@ -126,28 +110,9 @@ public class IngestStore implements Processor {
         return pool != null;
     }
 
-    static boolean isLoopback(String host) {
-        try {
-            return InetAddress.getByName(host).isLoopbackAddress();
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     public void start() throws SQLException {
         if (!active()) {
             return;
-        }
-        if (authToken.isEmpty() && !authTokenFile.isEmpty()) {
-            try {
-                authToken = java.nio.file.Files.readString(java.nio.file.Paths.get(authTokenFile), StandardCharsets.UTF_8).trim();
-            } catch (IOException e) {
-                throw new IllegalStateException("cannot read receiver.auth-token-file " + authTokenFile + ": " + e.getMessage());
-            }
-        }
-        if (!isLoopback(host) && authToken.isEmpty()) {
-            throw new IllegalStateException("receiver.host=" + host + " listens beyond loopback: set receiver.auth-token "
-                                            + "(or sender.auth-token) so that only senders with the token can store records");
         }
         if (jdbcUrl.startsWith("jdbc:h2:file:")) {
             // H2 wants relative paths spelled ./name; relay.logs-dir is often relative
@@ -205,7 +170,7 @@ public class IngestStore implements Processor {
     }
 
     private void createTables() throws SQLException {
-        StringBuilder ddl = new StringBuilder("CREATE TABLE IF NOT EXISTS packets (idempotency_key VARCHAR(512)");
+        StringBuilder ddl = new StringBuilder("CREATE TABLE IF NOT EXISTS packets (idempotency_key VARCHAR(" + MAX_KEY_LENGTH + ")");
         for (Field f : Field.ALL) {
             ddl.append(", \"").append(f.key()).append("\" ").append(switch (f.type()) {
                 case TIMESTAMP -> "NUMERIC(20,9)";
@@ -219,7 +184,7 @@ public class IngestStore implements Processor {
         Connection c = borrow();
         try (Statement st = c.createStatement()) {
             st.execute(ddl.toString());
-            st.execute("CREATE TABLE IF NOT EXISTS ingest_batches (idempotency_key VARCHAR(512) PRIMARY KEY, "
+            st.execute("CREATE TABLE IF NOT EXISTS ingest_batches (idempotency_key VARCHAR(" + MAX_KEY_LENGTH + ") PRIMARY KEY, "
                        + "records INTEGER NOT NULL, received_at TIMESTAMP NOT NULL)");
             c.commit();
         } finally {
@@ -260,45 +225,50 @@ public class IngestStore implements Processor {
 
     @Override
     public void process(Exchange exchange) throws Exception {
+        // the HTTP checks (token, Content-Type, one Idempotency-Key header, the in-flight budget) are the IngestGate's
         Message in = exchange.getIn();
-        if (!authToken.isEmpty()) {
-            String auth = in.getHeader("Authorization", String.class);
-            if (auth == null || !MessageDigest.isEqual(("Bearer " + authToken).getBytes(StandardCharsets.UTF_8),
-                    auth.trim().getBytes(StandardCharsets.UTF_8))) {
-                reply(exchange, 401, "{\"error\":\"missing or wrong bearer token\"}");
-                return;
-            }
-        }
-        String contentType = in.getHeader(Exchange.CONTENT_TYPE, String.class);
-        if (contentType == null || !contentType.toLowerCase().startsWith("application/json")) {
-            reply(exchange, 415, "{\"error\":\"Content-Type must be application/json\"}");
-            return;
-        }
-        byte[] body;
-        try (InputStream is = in.getBody(InputStream.class)) {
-            body = is == null ? new byte[0] : is.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
-        }
-        if (body.length > maxBodyBytes) {
+        ByteBuffer body = body(in);
+        if (body.remaining() > maxBodyBytes) {
             reply(exchange, 413, "{\"error\":\"body larger than " + maxBodyBytes + " bytes\"}");
             return;
         }
         List<Object[]> records;
+        String key = in.getHeader(KEY, String.class);
         try {
+            checkKey(key);
             records = parse(body);
         } catch (Rejected r) {
             rejected.incrementAndGet();
             reply(exchange, r.status, "{\"error\":" + quote(r.getMessage()) + "}");
             return;
         }
-        String key = in.getHeader("Idempotency-Key", String.class);
-        if (key != null && key.length() > 512) {
-            reply(exchange, 400, "{\"error\":\"Idempotency-Key longer than 512 characters\"}");
-            return;
-        }
         if (store(key, records)) {
             reply(exchange, 200, "{\"stored\":" + records.size() + "}");
         } else {
             reply(exchange, 200, "{\"stored\":0,\"duplicate\":true}");
+        }
+    }
+
+    /** The body without a copy: Vert.x hands it over as a Buffer; anything else is converted to bytes. */
+    private static ByteBuffer body(Message in) {
+        Object b = in.getBody();
+        if (b instanceof Buffer buffer) {
+            return buffer.getByteBuf().nioBuffer();
+        }
+        byte[] bytes = in.getBody(byte[].class);
+        return ByteBuffer.wrap(bytes == null ? new byte[0] : bytes);
+    }
+
+    /** No key: stored without a duplicate check. A blank key would make every keyless sender a duplicate of the first. */
+    static void checkKey(String key) throws Rejected {
+        if (key == null) {
+            return;
+        }
+        if (key.isBlank()) {
+            throw new Rejected(400, "blank Idempotency-Key");
+        }
+        if (key.length() > MAX_KEY_LENGTH) {
+            throw new Rejected(400, "Idempotency-Key longer than " + MAX_KEY_LENGTH + " characters");
         }
     }
 
@@ -309,7 +279,7 @@ public class IngestStore implements Processor {
         exchange.getMessage().setBody(json);
     }
 
-    private static String quote(String s) {
+    static String quote(String s) {
         StringBuilder sb = new StringBuilder("\"");
         for (char c : s.toCharArray()) {
             if (c == '"' || c == '\\') {
@@ -334,8 +304,24 @@ public class IngestStore implements Processor {
 
     /** The records of a body, each an array in catalog order, or a {@link Rejected} with the reason. */
     List<Object[]> parse(byte[] body) throws Rejected {
+        return parse(ByteBuffer.wrap(body));
+    }
+
+    List<Object[]> parse(ByteBuffer body) throws Rejected {
+        // Jackson decodes an overlong form (C0 AF) as '/': the bytes are checked as strict UTF-8 first
+        Utf8.check(body);
         List<Object[]> records = new ArrayList<>();
-        try (JsonParser p = JSON.createParser(body)) {
+        byte[] bytes;
+        int offset;
+        if (body.hasArray()) {
+            bytes = body.array();
+            offset = body.arrayOffset() + body.position();
+        } else {
+            bytes = new byte[body.remaining()];
+            body.duplicate().get(bytes);
+            offset = 0;
+        }
+        try (JsonParser p = JSON.createParser(bytes, offset, body.remaining())) {
             if (p.nextToken() != JsonToken.START_ARRAY) {
                 throw new Rejected(422, "body must be a JSON array of records");
             }
@@ -412,6 +398,11 @@ public class IngestStore implements Processor {
                 String s = p.getText();
                 if (s.length() > maxStringLength) {
                     throw new Rejected(422, where + " is longer than " + maxStringLength + " characters");
+                }
+                int bad = Utf8.unpairedSurrogate(s);
+                if (bad >= 0) {
+                    throw new Rejected(422, where + " has an unpaired surrogate (\\u" + Integer.toHexString(s.charAt(bad))
+                                            + " at character " + bad + "): not Unicode text");
                 }
                 return s;
             }

@@ -13,10 +13,12 @@ import org.apache.camel.component.platform.http.spi.PlatformHttpConsumer;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpConsumer;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpEngine;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
+import org.apache.camel.support.service.ServiceHelper;
 
 /**
- * The platform-http engine bound to the receiver's port. Camel's own engine looks for the one embedded HTTP
- * server to attach routes to and, when the management server (camel.management.*) runs too, finds two and
+ * The platform-http engine bound to the receiver's port, which starts the receiver's own server
+ * ({@link ReceiverHttpServer}) when platform-http is first used. Camel's own engine looks for the one embedded
+ * HTTP server to attach routes to and, when the management server (camel.management.*) runs too, finds two and
  * falls back to port 8080; this one is told the port (receiver.port).
  * <p>
  * A stopped or suspended route answers {@code 503} with {@code Retry-After}: a transient failure that senders
@@ -28,9 +30,30 @@ public class ReceiverHttpEngine extends VertxPlatformHttpEngine {
     static final String RETRY_AFTER = "5";
     private final Set<String> fallbacks = ConcurrentHashMap.newKeySet();
     private int port;
+    private ReceiverHttpServer server;
 
     public void setPort(int port) {
         this.port = port;
+    }
+
+    /** The server the routes attach to; started and stopped with this engine (when platform-http is first used). */
+    public void setServer(ReceiverHttpServer server) {
+        this.server = server;
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        if (server != null) {
+            server.setCamelContext(getCamelContext());
+            ServiceHelper.startService(server);
+        }
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        ServiceHelper.stopService(server);
+        super.doStop();
     }
 
     @Override
@@ -61,6 +84,10 @@ public class ReceiverHttpEngine extends VertxPlatformHttpEngine {
             String path = getEndpoint().getPath().startsWith("/") ? getEndpoint().getPath() : "/" + getEndpoint().getPath();
             VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(getEndpoint().getCamelContext(),
                     VertxPlatformHttpRouter.getRouterNameFromPort(getServerPort()));
+            if (router == null) {
+                // receiver.port=0 (tests): the router is registered under the name for port 0
+                router = VertxPlatformHttpRouter.lookup(getEndpoint().getCamelContext(), VertxPlatformHttpRouter.PLATFORM_HTTP_ROUTER_NAME_ZERO);
+            }
             if (router == null || !fallbacks.add(getServerPort() + path)) {
                 return;
             }

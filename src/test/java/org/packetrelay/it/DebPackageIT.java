@@ -44,6 +44,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 class DebPackageIT {
     private static final String[] UNITS = {"packet-relay.service", "packet-relay-sniffer.service", "packet-relay-sender.service"};
     private static final String UNIT_DIR = "/usr/lib/systemd/system/";
+    /** CAP_NET_ADMIN (12) and CAP_NET_RAW (13), as /proc/PID/status shows a capability set. */
+    private static final long CAPTURE_CAPS = (1L << 12) | (1L << 13);
     private static Path deb;
     private static Path work;
 
@@ -215,12 +217,7 @@ class DebPackageIT {
                     "-Dsniffer.interfaces=lo", "-Dsniffer.filter=udp port " + udpPort, "-Dsniffer.save-interval=3600",
                     "-Dcamel.management.port=" + sniffMgmt))), environment(sniffer, defaults))) {
                 p.awaitLog("Capturing on lo", 90);
-                Map<String, String> status = procStatus(p.pid());
-                assertEquals(uid, Integer.parseInt(status.get("Uid").split("\\s+")[1]), "runs as packet-relay");
-                for (String set : new String[] {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"}) {
-                    assertEquals(0x3000L, Long.parseLong(status.get(set), 16), set + ": CAP_NET_RAW and CAP_NET_ADMIN only");
-                }
-                assertEquals("1", status.get("NoNewPrivs"));
+                assertRunsAs(p.pid(), uid, CAPTURE_CAPS);
                 List<String> cmdline = cmdline(p.pid());
                 assertTrue(String.join(" ", cmdline).contains(defaults.get("JAVA_OPTS") + " -Drelay.roles=sniffer"), "JVM: " + cmdline);
                 assertTrue(cmdline.contains("/usr/share/packet-relay/packet-relay.jar"), cmdline.toString());
@@ -258,11 +255,7 @@ class DebPackageIT {
                 }
                 assertEquals(packets, server.recordsStored(), p.tail());
                 assertEquals(List.of(), server.problems());
-                Map<String, String> status = procStatus(p.pid());
-                assertEquals(uid, Integer.parseInt(status.get("Uid").split("\\s+")[1]));
-                for (String set : new String[] {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"}) {
-                    assertEquals(0L, Long.parseLong(status.get(set), 16), set + ": no capability");
-                }
+                assertRunsAs(p.pid(), uid, 0);
                 HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + senderMgmt + "/observe/health")).build(), HttpResponse.BodyHandlers.ofString());
                 assertTrue(health.body().contains("\"status\""), "health on the sender's own port: " + health.body());
@@ -277,6 +270,43 @@ class DebPackageIT {
             }
             assertEquals(packets, uploaded, "in processed/");
             assertEquals(List.of(), SpoolFiles.readyFiles(spool.resolve("pending_upload")));
+        }
+    }
+
+    @Test
+    void allRolesServiceCapturesUploadsAndStoresInItsStateDirectory() throws Exception {
+        try (ThrowawayRoot machine = ThrowawayRoot.create()) {
+            install(machine, deb);
+            Map<String, String> defaults = DebPackage.environmentFile(machine.path("/etc/default/packet-relay"));
+            int uid = Integer.parseInt(machine.run("id", "-u", "packet-relay").output().strip());
+            int udpPort = Traffic.freePort();
+            int receiverPort = Traffic.freePort();
+            int packets = 200;
+            Map<String, List<String>> unit = DebPackage.unitSettings(machine.path(UNIT_DIR + "packet-relay.service"));
+            Path dir = Files.createDirectories(work.resolve("all-roles"));
+            try (RelayProcess p = RelayProcess.startCommand(dir, work, machine.inside(DebPackage.asUnit(unit, defaults, List.of(
+                    "-Dsniffer.interfaces=lo", "-Dsniffer.filter=udp port " + udpPort, "-Dsniffer.save-interval=1",
+                    "-Dreceiver.port=" + receiverPort, "-Dsender.url=http://127.0.0.1:" + receiverPort + "/ingest_packets",
+                    "-Dsender.poll-interval=1", "-Dcamel.management.port=" + Traffic.freePort()))), environment(unit, defaults))) {
+                p.awaitLog("Capturing on lo", 90);
+                assertRunsAs(p.pid(), uid, CAPTURE_CAPS);
+                Traffic.udp("127.0.0.1", udpPort, packets, "all roles".getBytes(StandardCharsets.US_ASCII));
+                HttpClient http = HttpClient.newHttpClient();
+                String health = "";
+                long end = System.currentTimeMillis() + 90_000;
+                while (!health.contains("\"records\":" + packets) && System.currentTimeMillis() < end && p.isAlive()) {
+                    Thread.sleep(200);
+                    health = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + receiverPort + "/health")).build(),
+                            HttpResponse.BodyHandlers.ofString()).body();
+                }
+                assertTrue(health.contains("\"records\":" + packets), "stored by the embedded receiver: " + health + "\n" + p.tail());
+                int code = p.term(90);
+                assertTrue(code == 0 || code == 143, "exit " + code + ": " + p.tail());
+            }
+            // the database is in the state directory, the services' own
+            Path db = machine.path("/var/lib/packet-relay/ingest.mv.db");
+            assertEquals(uid, (int) Files.getAttribute(db, "unix:uid"));
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(db)));
         }
     }
 
@@ -311,6 +341,13 @@ class DebPackageIT {
         try (RelayProcess p = RelayProcess.startCommand(st, work, List.of(launcher.toString(), "status"), env)) {
             assertEquals(0, p.waitFor(60), p.tail());
             assertTrue(p.out().contains("Spool " + spool) && p.out().contains(files.size() + " ready for upload"), p.out());
+        }
+        // root, but no such user to run as: one line, exit 2
+        Path st3 = Files.createDirectories(work.resolve("status3"));
+        try (RelayProcess p = RelayProcess.startCommand(st3, work, List.of(launcher.toString(), "status"),
+                Map.of("PATH", System.getenv("PATH"), "PACKET_RELAY_USER", "pr-no-such-user"))) {
+            assertEquals(2, p.waitFor(60));
+            assertEquals("packet-relay: no user pr-no-such-user to run as (it is made when the package is installed)\n", p.err());
         }
         // by a user who may not read the environment file: the packaged settings' spool, the launcher's own JVM options
         Path st2 = Files.createDirectories(work.resolve("status2"));
@@ -360,7 +397,7 @@ class DebPackageIT {
     /** The environment systemd gives the unit: its Environment= lines, then the environment file (which wins). */
     private static Map<String, String> environment(Map<String, List<String>> unit, Map<String, String> defaults) {
         Map<String, String> env = new HashMap<>();
-        env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        env.put("PATH", ThrowawayRoot.PATH);
         for (String e : unit.getOrDefault("Environment", List.of())) {
             env.put(e.substring(0, e.indexOf('=')), e.substring(e.indexOf('=') + 1));
         }
@@ -368,13 +405,18 @@ class DebPackageIT {
         return env;
     }
 
-    private static Map<String, String> procStatus(long pid) throws Exception {
-        Map<String, String> m = new HashMap<>();
+    /** The process runs as uid with exactly these capabilities in every set (and no new privileges). */
+    private static void assertRunsAs(long pid, int uid, long caps) throws Exception {
+        Map<String, String> status = new HashMap<>();
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
             int c = line.indexOf(':');
-            m.put(line.substring(0, c), line.substring(c + 1).strip());
+            status.put(line.substring(0, c), line.substring(c + 1).strip());
         }
-        return m;
+        assertEquals(uid, Integer.parseInt(status.get("Uid").split("\\s+")[1]), "effective uid");
+        for (String set : new String[] {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"}) {
+            assertEquals(caps, Long.parseLong(status.get(set), 16), set + (caps == 0 ? ": no capability" : ": CAP_NET_RAW and CAP_NET_ADMIN only"));
+        }
+        assertEquals("1", status.get("NoNewPrivs"));
     }
 
     private static List<String> cmdline(long pid) throws Exception {

@@ -20,6 +20,7 @@ import javax.management.remote.JMXServiceURL;
 
 import org.junit.jupiter.api.Test;
 import org.packetrelay.testing.RelayProcess;
+import org.packetrelay.testing.SpoolFiles;
 import org.packetrelay.testing.Traffic;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -65,7 +66,7 @@ class EndToEndIT {
         String jdbc = "jdbc:h2:file:" + dir.resolve("ingest") + ";AUTO_SERVER=TRUE";
         Map<String, String> settings = new HashMap<>(Map.of(
                 "sniffer.interfaces", "lo",
-                "sniffer.filter", "udp port 47021 or udp port 47022",
+                "sniffer.filter", "udp port 31021 or udp port 31022",
                 "sniffer.save-interval", "2",
                 "sender.poll-interval", "1",
                 "receiver.port", String.valueOf(receiverPort),
@@ -79,13 +80,13 @@ class EndToEndIT {
             p.awaitLog("Capturing on lo", 60);
             p.awaitLog("started in", 60);
             long sentAt = System.currentTimeMillis();
-            Traffic.udp("127.0.0.1", 47021, 40, "end-to-end".getBytes(StandardCharsets.US_ASCII));
-            long n = awaitCount(jdbc, "SELECT COUNT(*) FROM packets WHERE \"dst_port\" = 47021 AND \"protocol\" = 'UDP'"
+            Traffic.udp("127.0.0.1", 31021, 40, "end-to-end".getBytes(StandardCharsets.US_ASCII));
+            long n = awaitCount(jdbc, "SELECT COUNT(*) FROM packets WHERE \"dst_port\" = 31021 AND \"protocol\" = 'UDP'"
                                       + " AND \"src_ip\" = '127.0.0.1' AND \"interface\" = 'lo' AND \"payload_length\" = 10", 40, 30_000);
             assertEquals(40, n, p.tail());
             System.out.println("end-to-end: 40 datagrams in the database after " + (System.currentTimeMillis() - sentAt)
                                + " ms (save-interval 2 s, poll-interval 1 s)");
-            assertEquals(40, query(jdbc, "SELECT COUNT(DISTINCT \"timestamp\") FROM packets WHERE \"dst_port\" = 47021"));
+            assertEquals(40, query(jdbc, "SELECT COUNT(DISTINCT \"timestamp\") FROM packets WHERE \"dst_port\" = 31021"));
 
             JMXServiceURL url = new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + jmxPort + "/jmxrmi");
             try (JMXConnector jmx = JMXConnectorFactory.connect(url)) {
@@ -106,18 +107,26 @@ class EndToEndIT {
                 // pause uploads (server maintenance) while capture keeps spooling
                 mbs.invoke(byId.get("upload"), "suspend", null, null);
                 assertEquals("Suspended", mbs.getAttribute(byId.get("upload"), "State"));
-                Traffic.udp("127.0.0.1", 47022, 15, "while-paused".getBytes(StandardCharsets.US_ASCII));
                 Path pending = dir.resolve("logs/pending_upload");
-                long end = System.currentTimeMillis() + 20_000;
-                while (System.currentTimeMillis() < end && !hasReadyFile(pending)) {
-                    Thread.sleep(200);
-                }
-                assertTrue(hasReadyFile(pending), "capture kept spooling while uploads are paused");
-                Thread.sleep(2500); // more than a poll interval: nothing is uploaded meanwhile
-                assertEquals(0, query(jdbc, "SELECT COUNT(*) FROM packets WHERE \"dst_port\" = 47022"));
+                Traffic.udp("127.0.0.1", 31022, 10, "while-paused".getBytes(StandardCharsets.US_ASCII));
+                awaitReadyFiles(pending, 1, p);
+                // the positive signal that a running sender would have had time to take the first file: the
+                // capture completes a later one (save-interval 2 s, poll-interval 1 s)
+                Traffic.udp("127.0.0.1", 31022, 5, "while-paused".getBytes(StandardCharsets.US_ASCII));
+                awaitReadyFiles(pending, 2, p);
+                assertEquals(0, query(jdbc, "SELECT COUNT(*) FROM packets WHERE \"dst_port\" = 31022"), "nothing uploaded while suspended");
+                long resumedAt = System.currentTimeMillis();
                 mbs.invoke(byId.get("upload"), "resume", null, null);
                 assertEquals("Started", mbs.getAttribute(byId.get("upload"), "State"));
-                assertEquals(15, awaitCount(jdbc, "SELECT COUNT(*) FROM packets WHERE \"dst_port\" = 47022", 15, 20_000));
+                assertEquals(15, awaitCount(jdbc, "SELECT COUNT(*) FROM packets WHERE \"dst_port\" = 31022", 15, 20_000));
+                // and the receiver got every one of those batches after the resume
+                try (Connection c = DriverManager.getConnection(jdbc, "", ""); Statement st = c.createStatement();
+                     ResultSet rs = st.executeQuery("SELECT MIN(b.received_at) FROM ingest_batches b WHERE b.idempotency_key IN "
+                                                    + "(SELECT idempotency_key FROM packets WHERE \"dst_port\" = 31022)")) {
+                    rs.next();
+                    long first = rs.getTimestamp(1).getTime();
+                    assertTrue(first >= resumedAt, "first paused batch received " + (resumedAt - first) + " ms before the resume");
+                }
             }
             // management over HTTP
             String metrics = new String(new java.net.URL("http://127.0.0.1:" + mgmtPort + "/observe/metrics").openStream().readAllBytes(),
@@ -132,9 +141,17 @@ class EndToEndIT {
         }
     }
 
-    private static boolean hasReadyFile(Path dir) throws Exception {
+    private static void awaitReadyFiles(Path dir, int n, RelayProcess p) throws Exception {
+        long end = System.currentTimeMillis() + 30_000;
+        while (SpoolFiles.readyFiles(dir).size() < n && System.currentTimeMillis() < end) {
+            Thread.sleep(100);
+        }
+        assertTrue(SpoolFiles.readyFiles(dir).size() >= n, n + " ready files in " + dir + ": " + p.tail());
+    }
+
+    private static long filesIn(Path dir) throws Exception {
         try (var s = Files.list(dir)) {
-            return s.anyMatch(x -> x.toString().endsWith(".ready"));
+            return s.count();
         }
     }
 
@@ -160,14 +177,17 @@ class EndToEndIT {
         try (RelayProcess p = RelayProcess.start(dir, settings)) {
             p.awaitLog("Replay complete", 120);
             long n = awaitCount(jdbc, "SELECT COUNT(*) FROM packets", expected, 120_000);
-            Thread.sleep(2000); // nothing more arrives
+            assertEquals(expected, n, p.tail());
+            // nothing more can arrive once every spool file went through (a file moves only after all its batches)
+            Path pending = dir.resolve("logs/pending_upload");
+            long end = System.currentTimeMillis() + 120_000;
+            while (filesIn(pending) > 0 && System.currentTimeMillis() < end) {
+                Thread.sleep(100);
+            }
+            assertEquals(0, filesIn(pending), "spool drained: " + p.tail());
             assertEquals(expected, query(jdbc, "SELECT COUNT(*) FROM packets"), p.tail());
-            assertEquals(expected, n);
             assertTrue(query(jdbc, "SELECT COUNT(*) FROM packets WHERE \"dns_qname\" IS NOT NULL") > 0);
             assertTrue(query(jdbc, "SELECT COUNT(*) FROM packets WHERE \"http_method\" IS NOT NULL") > 0);
-            try (var s = Files.list(dir.resolve("logs/pending_upload"))) {
-                assertEquals(0, s.count(), "spool drained");
-            }
             int code = p.term(60);
             assertTrue(code == 0 || code == 143, "exit " + code);
         }

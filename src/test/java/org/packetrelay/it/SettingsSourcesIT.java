@@ -35,17 +35,18 @@ class SettingsSourcesIT {
     void theWorkingFoldersApplicationPropertiesOverridesTheJars() throws Exception {
         Path dir = RelayProcess.newWorkDir("local-props");
         SpoolFiles.writeReady(dir.resolve("logs/pending_upload"), "packets_20260101_000000_000.csv", 300);
+        int mgmt = Traffic.freePort();
         try (IngestServer server = new IngestServer(Traffic.freePort())) {
             // keys the jar's copy also has (relay.roles, sender.url, camel.management.port): the user's values must win
             Files.writeString(dir.resolve("application.properties"), "relay.roles=sender\nsender.url=" + server.url()
-                                                                  + "\nsender.poll-interval=1\ncamel.management.port=47110\n");
+                                                                  + "\nsender.poll-interval=1\ncamel.management.port=" + mgmt + "\n");
             try (RelayProcess p = RelayProcess.start(dir, Map.of())) {
                 awaitFile(dir.resolve("logs/processed/packets_20260101_000000_000.csv"), p);
                 assertEquals(300, server.recordsStored(), p.tail());
                 assertFalse(p.out().contains("Capturing"), "relay.roles=sender from the file: no capture");
                 HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:47110/observe/health")).build(), HttpResponse.BodyHandlers.ofString());
-                assertEquals(200, health.statusCode(), "camel.management.port=47110 from the file: " + health.body());
+                        URI.create("http://127.0.0.1:" + mgmt + "/observe/health")).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, health.statusCode(), "camel.management.port=" + mgmt + " from the file: " + health.body());
             }
         }
     }
@@ -55,16 +56,17 @@ class SettingsSourcesIT {
         String token = "envtok-" + System.nanoTime() + "-secret";
         Path dir = RelayProcess.newWorkDir("env-token");
         SpoolFiles.writeReady(dir.resolve("logs/pending_upload"), "packets_20260101_000000_000.csv", 300);
+        int mgmt = Traffic.freePort();
         try (IngestServer server = new IngestServer(Traffic.freePort())) {
             server.requireToken(token);
             try (RelayProcess p = RelayProcess.start(dir, Map.of("relay.roles", "sender", "sender.url", server.url(),
-                    "sender.poll-interval", "1", "camel.management.port", "47111"), List.of(), List.of(),
+                    "sender.poll-interval", "1", "camel.management.port", String.valueOf(mgmt)), List.of(), List.of(),
                     Map.of("SENDER_AUTH_TOKEN", token))) {
                 awaitFile(dir.resolve("logs/processed/packets_20260101_000000_000.csv"), p);
                 assertEquals(300, server.recordsStored(), p.tail());
                 HttpClient http = HttpClient.newHttpClient();
                 for (String path : new String[] { "/observe/metrics", "/observe/health", "/observe/info" }) {
-                    String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:47111" + path)).build(),
+                    String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + mgmt + path)).build(),
                             HttpResponse.BodyHandlers.ofString()).body();
                     assertFalse(body.contains(token), "token in " + path);
                 }

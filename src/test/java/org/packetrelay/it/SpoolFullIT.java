@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * complete spool files + rows the test took away + packets counted as dropped = packets captured.
  */
 class SpoolFullIT {
-    private static final int PORT = 47013;
+    private static final int PORT = 31013;
     private static final long MB = 1024 * 1024;
 
     @Test

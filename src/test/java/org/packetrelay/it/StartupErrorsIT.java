@@ -9,6 +9,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.packetrelay.testing.RelayProcess;
 import org.packetrelay.testing.TestPki;
+import org.packetrelay.testing.Traffic;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -77,7 +78,7 @@ class StartupErrorsIT {
     private static void assertTlsError(Path dir, Map<String, String> tls, String expected) throws Exception {
         Map<String, String> settings = new java.util.HashMap<>(tls);
         settings.put("relay.roles", "sender");
-        settings.put("sender.url", "https://127.0.0.1:47130/ingest_packets");
+        settings.put("sender.url", "https://127.0.0.1:" + Traffic.freePort() + "/ingest_packets");
         try (RelayProcess p = RelayProcess.start(dir, settings)) {
             int code = p.waitFor(60);
             String err = p.err().strip();

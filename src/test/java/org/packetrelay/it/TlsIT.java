@@ -10,6 +10,7 @@ import org.packetrelay.testing.IngestServer;
 import org.packetrelay.testing.RelayProcess;
 import org.packetrelay.testing.SpoolFiles;
 import org.packetrelay.testing.TestPki;
+import org.packetrelay.testing.Traffic;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -25,10 +26,10 @@ class TlsIT {
         Path client = pki.client("relay-it").writePkcs12(dir.resolve("client.p12"), "client-secret-pw");
         String token = "tls-it-token-" + System.nanoTime();
         SpoolFiles.writeReady(dir.resolve("logs/pending_upload"), "packets_20260101_000000_000.csv", 900);
-        try (IngestServer server = new IngestServer(47131, pki.server("127.0.0.1", "localhost").sslContext(pki.caCert()), true)) {
+        try (IngestServer server = new IngestServer(Traffic.freePort(), pki.server("127.0.0.1", "localhost").sslContext(pki.caCert()), true)) {
             server.requireToken(token);
             Map<String, String> settings = Map.of("relay.roles", "sender", "sender.url", server.url(), "sender.poll-interval", "1",
-                    "camel.management.port", "47132", "sender.tls.trust-store", caPem.toString(), "sender.tls.trust-store-type", "PEM",
+                    "camel.management.port", String.valueOf(Traffic.freePort()), "sender.tls.trust-store", caPem.toString(), "sender.tls.trust-store-type", "PEM",
                     "sender.tls.key-store", client.toString());
             Map<String, String> env = Map.of("SENDER_TLS_KEY_STORE_PASSWORD", "client-secret-pw", "SENDER_AUTH_TOKEN", token);
             try (RelayProcess p = RelayProcess.start(dir, settings, List.of(), List.of(), env)) {

@@ -36,19 +36,24 @@ class YamlCustomisationIT {
     @Test
     void aDifferentBpfFilterInTheCaptureRoute() throws Exception {
         Path dir = RelayProcess.newWorkDir("yaml-bpf");
-        edit(dir.resolve("routes/capture.yaml"), "filter: \"RAW({{sniffer.filter}})\"", "filter: \"RAW(udp port 47031)\"");
-        try (RelayProcess p = RelayProcess.start(dir, Map.of("relay.roles", "sniffer", "sniffer.interfaces", "lo"))) {
+        edit(dir.resolve("routes/capture.yaml"), "filter: \"RAW({{sniffer.filter}})\"", "filter: \"RAW(udp port 31031)\"");
+        Path pending = dir.resolve("logs/pending_upload");
+        try (RelayProcess p = RelayProcess.start(dir, Map.of("relay.roles", "sniffer", "sniffer.interfaces", "lo",
+                "sniffer.save-interval", "1"))) {
             p.awaitLog("Capturing on lo", 60);
-            Traffic.udp("127.0.0.1", 47031, 10, "in".getBytes(StandardCharsets.US_ASCII));
-            Traffic.udp("127.0.0.1", 47032, 10, "out".getBytes(StandardCharsets.US_ASCII));
-            Thread.sleep(500);
-            int code = p.term(60); // Ctrl+C: the pending packets are written
+            Traffic.udp("127.0.0.1", 31031, 10, "in".getBytes(StandardCharsets.US_ASCII));
+            Traffic.udp("127.0.0.1", 31032, 10, "out".getBytes(StandardCharsets.US_ASCII));
+            // a last packet the filter lets through: once it is spooled, so is whatever the filter let pass before it
+            Traffic.udp("127.0.0.1", 31031, 1, "last-packet".getBytes(StandardCharsets.US_ASCII));
+            SpoolFiles.awaitRows(pending, r -> rows(r, "payload_length", "11") == 1, 30_000);
+            int code = p.term(60);
             assertTrue(code == 0 || code == 143, "exit " + code);
         }
-        List<Map<String, String>> rows = SpoolFiles.rows(dir.resolve("logs/pending_upload"));
-        assertEquals(10, rows(rows, "dst_port", "47031"));
-        assertEquals(0, rows(rows, "dst_port", "47032"));
-        assertEquals(10, rows.size());
+        List<Map<String, String>> rows = SpoolFiles.rows(pending);
+        assertEquals(11, rows(rows, "dst_port", "31031"));
+        assertEquals(1, rows(rows, "payload_length", "11"), "the last packet");
+        assertEquals(0, rows(rows, "dst_port", "31032"));
+        assertEquals(11, rows.size());
     }
 
     @Test
@@ -67,18 +72,22 @@ class YamlCustomisationIT {
                                         constant: "true"
                         - aggregate:
                 """);
+        Path pending = dir.resolve("logs/pending_upload");
         try (RelayProcess p = RelayProcess.start(dir, Map.of("relay.roles", "sniffer", "sniffer.interfaces", "lo",
-                "sniffer.filter", "udp port 47033"))) {
+                "sniffer.filter", "udp port 31033", "sniffer.save-interval", "1"))) {
             p.awaitLog("Capturing on lo", 60);
-            Traffic.udpFrom("127.0.0.2", "127.0.0.1", 47033, 12, "dropped".getBytes(StandardCharsets.US_ASCII));
-            Traffic.udpFrom("127.0.0.1", "127.0.0.1", 47033, 9, "kept".getBytes(StandardCharsets.US_ASCII));
-            Thread.sleep(500);
+            Traffic.udpFrom("127.0.0.2", "127.0.0.1", 31033, 12, "dropped".getBytes(StandardCharsets.US_ASCII));
+            Traffic.udpFrom("127.0.0.1", "127.0.0.1", 31033, 9, "kept".getBytes(StandardCharsets.US_ASCII));
+            // a last kept packet: once it is spooled, every packet before it went through the filter step
+            Traffic.udpFrom("127.0.0.1", "127.0.0.1", 31033, 1, "last-packet".getBytes(StandardCharsets.US_ASCII));
+            SpoolFiles.awaitRows(pending, r -> rows(r, "payload_length", "11") == 1, 30_000);
             int code = p.term(60);
             assertTrue(code == 0 || code == 143, "exit " + code);
         }
-        List<Map<String, String>> rows = SpoolFiles.rows(dir.resolve("logs/pending_upload"));
+        List<Map<String, String>> rows = SpoolFiles.rows(pending);
         assertEquals(0, rows(rows, "src_ip", "127.0.0.2"));
-        assertEquals(9, rows(rows, "src_ip", "127.0.0.1"));
+        assertEquals(10, rows(rows, "src_ip", "127.0.0.1"));
+        assertEquals(1, rows(rows, "payload_length", "11"), "the last packet");
     }
 
     /** The split's steps in upload.yaml, where the README's upload examples go (before the POST). */

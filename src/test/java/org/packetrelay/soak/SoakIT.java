@@ -35,6 +35,7 @@ import org.packetrelay.bench.BenchTraffic;
 import org.packetrelay.bench.LoopbackCapture;
 import org.packetrelay.bench.PcapFileWriter;
 import org.packetrelay.testing.RelayProcess;
+import org.packetrelay.testing.Traffic;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -52,9 +53,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SoakIT {
     static final String MARK = "02:50:4b:53:4f:4b";
     static final byte[] MARK_BYTES = {0x02, 0x50, 0x4b, 0x53, 0x4f, 0x4b};
-    static final int RECEIVER_PORT = 47300;
-    static final int MANAGEMENT_PORT = 47301;
-    static final int JMX_PORT = 47302;
+    static final int RECEIVER_PORT = freePort();
+    static final int MANAGEMENT_PORT = freePort();
+    static final int JMX_PORT = freePort();
     static final long RSS_BOUND_MIB = 512;
     static final int FD_SLACK = 10;
     static final int THREAD_SLACK = 5;
@@ -351,6 +352,14 @@ class SoakIT {
             return Files.readString(Path.of("/proc/loadavg"), StandardCharsets.US_ASCII).trim().split(" ", 4)[0];
         } catch (IOException e) {
             return "n/a";
+        }
+    }
+
+    private static int freePort() {
+        try {
+            return Traffic.freePort();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
         }
     }
 

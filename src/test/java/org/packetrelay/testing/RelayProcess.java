@@ -50,7 +50,10 @@ public final class RelayProcess implements AutoCloseable {
         return dir;
     }
 
-    /** Starts {@code java [jvmArgs] -jar packet-relay.jar} with {@code -Dkey=value} for each setting. */
+    /**
+     * Starts {@code java [jvmArgs] -jar packet-relay.jar} with {@code -Dkey=value} for each setting (and
+     * {@code camel.management.port=0} unless a setting or the working folder's application.properties names it).
+     */
     public static RelayProcess start(Path workDir, Map<String, String> settings, List<String> jvmArgs, List<String> prefix)
             throws IOException {
         return start(workDir, settings, jvmArgs, prefix, Map.of());
@@ -59,6 +62,13 @@ public final class RelayProcess implements AutoCloseable {
     /** As above, with these environment variables added to the process's ({@code SENDER_AUTH_TOKEN=...}). */
     public static RelayProcess start(Path workDir, Map<String, String> settings, List<String> jvmArgs, List<String> prefix,
                                      Map<String, String> env) throws IOException {
+        Path localProps = workDir.resolve("application.properties");
+        if (!settings.containsKey("camel.management.port")
+            && !(Files.exists(localProps) && Files.readString(localProps).contains("camel.management.port"))) {
+            // never the default 9876 (another build on this machine may hold it): a port of the kernel's choosing
+            settings = new java.util.HashMap<>(settings);
+            settings.put("camel.management.port", "0");
+        }
         List<String> cmd = new ArrayList<>(prefix);
         cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx320m");

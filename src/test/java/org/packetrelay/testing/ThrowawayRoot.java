@@ -18,6 +18,8 @@ import java.util.concurrent.TimeUnit;
  * the machine's network and processes (loopback traffic is the machine's own). Needs root.
  */
 public final class ThrowawayRoot implements AutoCloseable {
+    /** root's usual PATH: dpkg wants ldconfig and start-stop-daemon from /usr/sbin, whatever this JVM's PATH is. */
+    public static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     private final Path mountPoint;
     /** Holds the namespace: a shell in the overlay's root that ends when this JVM does. */
     private final Process holder;
@@ -38,8 +40,10 @@ public final class ThrowawayRoot implements AutoCloseable {
                 for m in proc dev sys; do mount --rbind "/$m" "$d/root/$m"; done
                 exec chroot "$d/root" /bin/sh -c 'echo ready; while kill -0 "$0" 2>/dev/null; do sleep 1; done' "$2"
                 """;
-        Process p = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "bash", "-c", script, "bash",
-                dir.toString(), String.valueOf(ProcessHandle.current().pid())).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "bash", "-c", script, "bash",
+                dir.toString(), String.valueOf(ProcessHandle.current().pid())).redirectErrorStream(true);
+        pb.environment().put("PATH", PATH);
+        Process p = pb.start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         StringBuilder said = new StringBuilder();
         for (String line; (line = out.readLine()) != null; ) {
@@ -68,7 +72,9 @@ public final class ThrowawayRoot implements AutoCloseable {
 
     /** Runs a command inside to its end; returns its exit code and output (stdout and stderr together). */
     public Result run(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(inside(List.of(cmd))).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(inside(List.of(cmd))).redirectErrorStream(true);
+        pb.environment().put("PATH", PATH);
+        Process p = pb.start();
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(300, TimeUnit.SECONDS)) {

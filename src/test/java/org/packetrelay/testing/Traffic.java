@@ -9,16 +9,27 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.concurrent.ThreadLocalRandom;
 
 /** Real traffic on the loopback interface, made by the tests themselves. */
 public final class Traffic {
     private Traffic() {
     }
 
+    /**
+     * A TCP port free now, chosen below the kernel's ephemeral range (32768-60999): a port that the kernel hands
+     * out (port 0) may be taken by an outgoing connection, or by another build, before the test binds it again.
+     */
     public static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int port = 20_000 + ThreadLocalRandom.current().nextInt(32_768 - 20_000);
+            try (ServerSocket s = new ServerSocket(port)) {
+                return s.getLocalPort();
+            } catch (IOException busy) {
+                // try another
+            }
         }
+        throw new IOException("no free TCP port between 20000 and 32767");
     }
 
     /** Sends {@code n} UDP datagrams to host:port (nobody needs to listen). */
