@@ -58,8 +58,12 @@ public class SenderLock {
             throw new IllegalStateException("another sender is already uploading from " + logs.toAbsolutePath()
                                             + " (it holds " + lockFile + "); stop it or use another relay.logs-dir");
         }
-        raf.setLength(0);
-        raf.write((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII));
         processLock = lock;
+        try {
+            raf.setLength(0);
+            raf.write((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            // the pid is for people only; the lock holds without it (on a full disk, say)
+        }
     }
 }

@@ -124,6 +124,15 @@ public final class RelayProcess implements AutoCloseable {
         process.waitFor(10, TimeUnit.SECONDS);
     }
 
+    /** Sends signal {@code name} (TERM, INT, ...) with kill(1) and waits for the exit code. */
+    public int signal(String name, long seconds) throws Exception {
+        Process k = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+        if (k.waitFor() != 0) {
+            throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+        }
+        return waitFor(seconds);
+    }
+
     /** SIGTERM: like Ctrl+C, Camel shuts down gracefully. */
     public int term(long seconds) throws InterruptedException {
         process.destroy();
