@@ -34,9 +34,16 @@ test: deps test-deps
 	$(MVN) verify
 
 # capture, decoder and upload benchmarks; the upload one posts to nginx when it is installed (a fast sink)
+# The upload bench runs an earlier build beside this one, pass by pass, and prints the ratios: UPLOAD_BASELINE is a git
+# revision (default: the last one whose sender was a single Java processor), empty for none. It is built in target/baseline.
+UPLOAD_BASELINE ?= 0d42a94
 bench: deps test-deps
 	@command -v nginx >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx-light || echo "no nginx: the upload bench uses a JDK sink"; }
-	$(MVN) verify -Dsurefire.groups=bench -Dsurefire.excludedGroups=none -Dsurefire.failIfNoSpecifiedTests=false -Dfuzz.skip=true
+	@if [ -n "$(UPLOAD_BASELINE)" ]; then echo "building the upload baseline $(UPLOAD_BASELINE) in target/baseline"; \
+	  rm -rf target/baseline && mkdir -p target/baseline && git archive $(UPLOAD_BASELINE) | tar -x -C target/baseline && \
+	  (cd target/baseline && $(MVN) -q package -DskipTests); fi
+	$(MVN) verify -Dsurefire.groups=bench -Dsurefire.excludedGroups=none -Dsurefire.failIfNoSpecifiedTests=false -Dfuzz.skip=true \
+	  $(if $(UPLOAD_BASELINE),-Dbench.upload.baseline=$(CURDIR)/target/baseline)
 
 # coverage-guided fuzzing of the decoder (Jazzer) for FUZZ_TIME seconds; make test runs the same for 45 s.
 # Findings: target/fuzz/crashes/ (see README, "Fuzzing"); what it learnt stays in target/fuzz/corpus for the next run
