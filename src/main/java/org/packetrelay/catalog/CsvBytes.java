@@ -29,7 +29,8 @@ public final class CsvBytes {
         len = length;
     }
 
-    private void room(int n) {
+    /** Makes room for {@code n} more bytes: after it, {@link #array()} has at least that many after {@link #length()}. */
+    public void room(int n) {
         if (len + n > buf.length) {
             buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + n));
         }
@@ -80,19 +81,68 @@ public final class CsvBytes {
 
     /** Decimal digits of non-negative {@code v}, zero-padded to at least {@code width}. */
     public CsvBytes putDigits(long v, int width) {
-        int digits = 1;
-        for (long x = v / 10; x != 0; x /= 10) {
-            digits++;
-        }
-        int n = Math.max(digits, width);
+        int n = Math.max(digits(v), width);
         room(n);
-        int end = len + n;
-        for (int i = end - 1; i >= len; i--) {
-            buf[i] = (byte) ('0' + (v % 10));
-            v /= 10;
-        }
-        len = end;
+        len = writeDigits(buf, len + n, v, len);
         return this;
+    }
+
+    private static final long[] POW10 = new long[19];
+
+    static {
+        POW10[0] = 1;
+        for (int i = 1; i < POW10.length; i++) {
+            POW10[i] = POW10[i - 1] * 10;
+        }
+    }
+
+    /** The number of decimal digits of non-negative {@code v}: from its bit length (log10(2) ~ 1233/4096), no division. */
+    static int digits(long v) {
+        int d = (64 - Long.numberOfLeadingZeros(v | 1)) * 1233 >>> 12;
+        return d < POW10.length && v >= POW10[d] ? d + 1 : Math.max(d, 1);
+    }
+
+    private static final byte[] PAIRS = new byte[200];
+
+    static {
+        for (int i = 0; i < 100; i++) {
+            PAIRS[2 * i] = (byte) ('0' + i / 10);
+            PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
+        }
+    }
+
+    /**
+     * Writes the digits of non-negative {@code v} backwards from {@code end} (exclusive) down to {@code start},
+     * zero-padding what is left; returns {@code end}. Two digits a step (a table of pairs), in int arithmetic where
+     * the value fits: most of a CSV row's cost is its numbers.
+     */
+    static int writeDigits(byte[] b, int end, long v, int start) {
+        int i = end;
+        while (v > Integer.MAX_VALUE) {
+            long q = v / 100;
+            int r = (int) (v - q * 100);
+            b[--i] = PAIRS[2 * r + 1];
+            b[--i] = PAIRS[2 * r];
+            v = q;
+        }
+        int x = (int) v;
+        while (x >= 100) {
+            int q = x / 100;
+            int r = x - q * 100;
+            b[--i] = PAIRS[2 * r + 1];
+            b[--i] = PAIRS[2 * r];
+            x = q;
+        }
+        if (x >= 10) {
+            b[--i] = PAIRS[2 * x + 1];
+            b[--i] = PAIRS[2 * x];
+        } else {
+            b[--i] = (byte) ('0' + x);
+        }
+        while (i > start) {
+            b[--i] = '0';
+        }
+        return end;
     }
 
     @Override

@@ -20,6 +20,9 @@ public final class PacketRecord {
     private final int[] textStart = new int[Field.COUNT];
     private final int[] textEnd = new int[Field.COUNT];
     private final CsvBytes text = new CsvBytes(1024);
+    private static final int CELLS = 64;
+    private final String[] cellOf = new String[CELLS];
+    private final byte[][] cells = new byte[CELLS][];
     private int timestampDigits = 6;
 
     public void clear() {
@@ -133,45 +136,142 @@ public final class PacketRecord {
     }
 
     private String timestampText() {
-        CsvBytes b = new CsvBytes(24);
-        appendTimestamp(b);
-        return b.toString();
+        byte[] b = new byte[48];
+        return new String(b, 0, putTimestamp(b, 0), StandardCharsets.US_ASCII);
     }
 
-    private void appendTimestamp(CsvBytes out) {
-        long ns = nums[Field.TIMESTAMP.ordinal()];
-        long sec = Math.floorDiv(ns, 1_000_000_000L);
-        long frac = Math.floorMod(ns, 1_000_000_000L);
-        out.putLong(sec).put('.');
-        if (timestampDigits == 6) {
-            frac /= 1000;
+    private static final int TIMESTAMP = 0;
+    private static final int NUMBER = 1;
+    private static final int BOOL = 2;
+    private static final int STRING = 3;
+    /** Each field's kind, by ordinal (an array: the row loop is the hot path of capture). */
+    private static final int[] KIND = new int[Field.COUNT];
+    private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
+    private static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
+
+    static {
+        for (Field f : Field.ALL) {
+            KIND[f.ordinal()] = switch (f.type()) {
+                case TIMESTAMP -> TIMESTAMP;
+                case INT, LONG -> NUMBER;
+                case BOOL -> BOOL;
+                case STRING -> STRING;
+            };
         }
-        out.putDigits(frac, timestampDigits);
     }
 
-    /** Appends this record as one CSV row (RFC 4180 quoting, UTF-8) ending in {@code \n}. */
+    /**
+     * Appends this record as one CSV row (RFC 4180 quoting, UTF-8) ending in {@code \n}. Room for the longest row these
+     * values can make is reserved once, then the bytes are written straight into the array.
+     */
     public void appendCsv(CsvBytes out) {
+        out.room(maxRowBytes());
+        byte[] b = out.array();
+        int n = out.length();
         for (int i = 0; i < Field.COUNT; i++) {
             if (i > 0) {
-                out.put(',');
+                b[n++] = ',';
             }
             if (!set[i]) {
                 continue;
             }
-            switch (Field.ALL[i].type()) {
-                case TIMESTAMP -> appendTimestamp(out);
-                case INT, LONG -> out.putLong(nums[i]);
-                case BOOL -> out.putAscii(nums[i] != 0 ? "true" : "false");
-                case STRING -> {
+            switch (KIND[i]) {
+                case NUMBER -> n = putLong(b, n, nums[i]);
+                case BOOL -> {
+                    byte[] word = nums[i] != 0 ? TRUE : FALSE;
+                    System.arraycopy(word, 0, b, n, word.length);
+                    n += word.length;
+                }
+                case TIMESTAMP -> n = putTimestamp(b, n);
+                default -> {
                     if (strs[i] != null) {
-                        appendCsvText(out, strs[i]);
+                        byte[] cell = cell(strs[i]);
+                        System.arraycopy(cell, 0, b, n, cell.length);
+                        n += cell.length;
                     } else {
-                        appendCsvText(out, text.array(), textStart[i], textEnd[i]);
+                        n = putText(b, n, text.array(), textStart[i], textEnd[i]);
                     }
                 }
             }
         }
-        out.put('\n');
+        b[n++] = '\n';
+        out.setLength(n);
+    }
+
+    /** At least the bytes {@link #appendCsv} writes: numbers at most 20, text at most doubled (quotes) or tripled (UTF-8). */
+    private int maxRowBytes() {
+        int max = Field.COUNT * 32 + 2 * text.length();
+        for (int i = 0; i < Field.COUNT; i++) {
+            if (strs[i] != null) {
+                max += 3 * strs[i].length() + 2;
+            }
+        }
+        return max;
+    }
+
+    private static int putLong(byte[] b, int n, long v) {
+        if (v < 0) {
+            if (v == Long.MIN_VALUE) {
+                byte[] min = Long.toString(v).getBytes(StandardCharsets.US_ASCII);
+                System.arraycopy(min, 0, b, n, min.length);
+                return n + min.length;
+            }
+            b[n++] = '-';
+            v = -v;
+        }
+        return CsvBytes.writeDigits(b, n + CsvBytes.digits(v), v, n);
+    }
+
+    private int putTimestamp(byte[] b, int n) {
+        long ns = nums[Field.TIMESTAMP.ordinal()];
+        long sec = Math.floorDiv(ns, 1_000_000_000L);
+        long frac = Math.floorMod(ns, 1_000_000_000L);
+        n = putLong(b, n, sec);
+        b[n++] = '.';
+        if (timestampDigits == 6) {
+            frac /= 1000;
+        }
+        return CsvBytes.writeDigits(b, n + timestampDigits, frac, n);
+    }
+
+    /**
+     * The CSV cell of a String value, from a small cache by identity: the Strings set are the decoder's names (protocol,
+     * TCP flags) and the interface, the same few objects packet after packet, so each is quoted and encoded once.
+     */
+    private byte[] cell(String s) {
+        int slot = System.identityHashCode(s) & (CELLS - 1);
+        if (cellOf[slot] != s) {
+            CsvBytes b = new CsvBytes(s.length() + 8);
+            appendCsvText(b, s);
+            cells[slot] = java.util.Arrays.copyOf(b.array(), b.length());
+            cellOf[slot] = s;
+        }
+        return cells[slot];
+    }
+
+    /** A cell of UTF-8 bytes from {@code start} to {@code end}, quoted when it holds a comma, quote, CR or LF. */
+    private static int putText(byte[] b, int n, byte[] src, int start, int end) {
+        boolean quote = false;
+        for (int i = start; i < end; i++) {
+            byte c = src[i];
+            if (c == ',' || c == '"' || c == '\n' || c == '\r') {
+                quote = true;
+                break;
+            }
+        }
+        if (!quote) {
+            System.arraycopy(src, start, b, n, end - start);
+            return n + end - start;
+        }
+        b[n++] = '"';
+        for (int i = start; i < end; i++) {
+            if (src[i] == '"') {
+                b[n++] = '"';
+            }
+            b[n++] = src[i];
+        }
+        b[n++] = '"';
+        return n;
     }
 
     /** The same row as text (for tests and tools; the capture path writes bytes). */
@@ -205,30 +305,6 @@ public final class PacketRecord {
         if (quote) {
             out.put('"');
         }
-    }
-
-    /** The same for UTF-8 bytes from {@code start} to {@code end}. */
-    private static void appendCsvText(CsvBytes out, byte[] b, int start, int end) {
-        boolean quote = false;
-        for (int i = start; i < end; i++) {
-            byte c = b[i];
-            if (c == ',' || c == '"' || c == '\n' || c == '\r') {
-                quote = true;
-                break;
-            }
-        }
-        if (!quote) {
-            out.putBytes(b, start, end - start);
-            return;
-        }
-        out.put('"');
-        for (int i = start; i < end; i++) {
-            if (b[i] == '"') {
-                out.put('"');
-            }
-            out.put((char) (b[i] & 0xFF));
-        }
-        out.put('"');
     }
 
     @Override

@@ -46,7 +46,7 @@ final class Ipv4 {
         int headerLen = ihl * 4;
         int totalLen = p.u16(off + TOTAL_LENGTH);
         if (totalLen == 0) {
-            totalLen = p.wireLen - off;
+            totalLen = p.wireLengthFrom(off);
         }
         if (ihl < 5) {
             p.error("ipv4: bad IHL " + ihl);

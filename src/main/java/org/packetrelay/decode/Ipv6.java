@@ -43,7 +43,7 @@ final class Ipv6 {
         int payloadLen = p.u16(off + PAYLOAD_LENGTH);
         int next = p.u8(off + NEXT_HEADER);
         if (payloadLen == 0 && next != IpProtocols.NO_NEXT_HEADER) {
-            payloadLen = p.wireLen - off - HEADER;
+            payloadLen = p.wireLengthFrom(off) - HEADER;
         }
         p.off = off + HEADER;
         p.length = payloadLen;

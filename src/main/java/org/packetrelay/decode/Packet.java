@@ -15,11 +15,13 @@ import org.packetrelay.catalog.PacketRecord;
  * outer length field (IP total length, UDP length, a DNS length prefix) says the layer ends sooner.
  */
 final class Packet {
-    /** The captured bytes; only the first {@link #capEnd} are the packet's. */
+    /** The bytes holding the packet, from {@link #base} to {@link #capEnd}. */
     byte[] d;
-    /** The captured length. */
+    /** Where the packet starts in {@link #d}. */
+    int base;
+    /** Where the captured bytes end in {@link #d}. */
     int capEnd;
-    /** The length on the wire (at least {@link #capEnd}). */
+    /** The length on the wire (at least the captured length), counted from {@link #base}. */
     int wireLen;
     PacketRecord r;
 
@@ -45,13 +47,14 @@ final class Packet {
     final byte[] scratch = new byte[256];
     final Flow flow = new Flow();
 
-    void start(byte[] data, int capLength, int wireLength, PacketRecord record) {
+    void start(byte[] data, int offset, int capLength, int wireLength, PacketRecord record) {
         d = data;
-        capEnd = capLength;
+        base = offset;
+        capEnd = offset + capLength;
         wireLen = Math.max(wireLength, capLength);
         r = record;
-        off = 0;
-        end = capLength;
+        off = offset;
+        end = capEnd;
         endSetBy = null;
         length = 0;
         proto = 0;
@@ -59,6 +62,11 @@ final class Packet {
         extensionHeaders = 0;
         ipSrc = 0;
         ipAddrLen = 0;
+    }
+
+    /** Bytes from {@code at} to the packet's end on the wire (a length field of 0 means "the packet's"). */
+    int wireLengthFrom(int at) {
+        return wireLen - (at - base);
     }
 
     void finish() {
@@ -88,7 +96,7 @@ final class Packet {
         }
         int have = Math.max(0, end - off);
         // a lie when the bytes were captured, or when nothing of the packet was cut (then the packet ends there too)
-        if (endSetBy != null && (off + n <= capEnd || capEnd >= wireLen)) {
+        if (endSetBy != null && (off + n <= capEnd || capEnd - base >= wireLen)) {
             error(layer + ": header exceeds the " + endSetBy + " (" + have + " of " + n + " bytes)");
         } else {
             error(layer + ": header truncated (" + have + " of " + n + " bytes)");

@@ -82,6 +82,15 @@ public final class PacketDecoder {
      */
     public void decode(int dlt, byte[] data, int capLength, int wireLength, long epochNanos, int timestampDigits, String iface,
                        PacketRecord out) {
+        decode(dlt, data, 0, capLength, wireLength, epochNanos, timestampDigits, iface, out);
+    }
+
+    /**
+     * The same for the {@code capLength} bytes from {@code offset} (packets back to back in one array: nothing before
+     * {@code offset} or at or after {@code offset + capLength} is read).
+     */
+    public void decode(int dlt, byte[] data, int offset, int capLength, int wireLength, long epochNanos, int timestampDigits,
+                       String iface, PacketRecord out) {
         out.clear();
         out.setTimestamp(epochNanos, timestampDigits);
         out.setString(INTERFACE, iface);
@@ -89,7 +98,7 @@ public final class PacketDecoder {
         out.setNumber(CAPTURED_LENGTH, capLength);
         out.setString(PROTOCOL, LinkTypes.name(dlt));
         Packet p = packet;
-        p.start(data, capLength, wireLength, out);
+        p.start(data, offset, capLength, wireLength, out);
         try {
             // every layer either moves p.off forward or hands over to a layer further up the stack (IpExtension counts
             // its headers), so the loop ends

@@ -16,7 +16,16 @@ public final class PacketBatch {
     private final List<CsvBytes> chunks = new ArrayList<>(4);
     private int packets;
     private boolean replayComplete;
-    private PcapConsumer source;
+    private Counters counters;
+
+    /** The capture counters a batch's consumer keeps, as the spool sees them. */
+    public interface Counters {
+        /** Counts packets of this batch's consumer that the spool could not take. */
+        void spoolDropped(long packets);
+
+        /** The counters as one line, for the spool log. */
+        String line();
+    }
 
     public PacketBatch(int capacityBytes) {
         chunks.add(new CsvBytes(capacityBytes));
@@ -52,13 +61,13 @@ public final class PacketBatch {
         this.replayComplete = replayComplete;
     }
 
-    /** The consumer that captured these packets (for its counters); may be null. */
-    public PcapConsumer getSource() {
-        return source;
+    /** The counters of the consumer that captured these packets; null for a batch made otherwise. */
+    public Counters getCounters() {
+        return counters;
     }
 
-    public void setSource(PcapConsumer source) {
-        this.source = source;
+    public void setCounters(Counters counters) {
+        this.counters = counters;
     }
 
     /** Adds another batch's rows to this one. */
@@ -70,8 +79,8 @@ public final class PacketBatch {
         }
         packets += other.packets;
         replayComplete |= other.replayComplete;
-        if (other.source != null) {
-            source = other.source;
+        if (other.counters != null) {
+            counters = other.counters;
         }
         return this;
     }

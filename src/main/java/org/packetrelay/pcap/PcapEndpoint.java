@@ -19,38 +19,42 @@ import org.apache.camel.support.DefaultEndpoint;
              headersClass = PcapConstants.class)
 public class PcapEndpoint extends DefaultEndpoint {
 
-    @UriPath(description = "Interfaces to capture on: 'all' (every interface that is up), or a comma-separated list"
+    @UriPath(label = "consumer", description = "Interfaces to capture on: 'all' (every interface that is up), or a comma-separated list"
                            + " such as 'lo,eth0'. Ignored when 'file' is set.")
     @Metadata(required = true, defaultValue = "all")
     private String interfaces = "all";
-    @UriParam(description = "Replay instead of capturing live: a pcap/pcapng file, a folder (its files in name order)"
+    @UriParam(label = "consumer,replay", description = "Replay instead of capturing live: a pcap/pcapng file, a folder (its files in name order)"
                             + " or a glob such as /data/*.pcap. The end of the replay is signalled by an exchange with"
                             + " the header CamelPcapReplayComplete=true.")
     private String file;
-    @UriParam(description = "BPF filter expression (tcpdump syntax)")
+    @UriParam(label = "consumer,filter", description = "BPF filter expression (tcpdump syntax)")
     private String filter;
-    @UriParam(description = "Comma-separated URLs whose TCP traffic is not captured (the relay's own uploads, which"
+    @UriParam(label = "consumer,filter", description = "Comma-separated URLs whose TCP traffic is not captured (the relay's own uploads, which"
                             + " would otherwise be captured, spooled and uploaded again): adds 'not (tcp and host H and"
                             + " port P)' to the filter for each URL whose host is an IP address or localhost")
     private String ignoreTcpTo;
-    @UriParam(defaultValue = "65535", description = "Bytes kept per packet")
+    @UriParam(label = "consumer", defaultValue = "65535", description = "Bytes kept per packet (64 to 262144)")
     private int snaplen = 65535;
-    @UriParam(defaultValue = "true", description = "Put the interfaces into promiscuous mode")
+    @UriParam(label = "consumer", defaultValue = "true", description = "Put the interfaces into promiscuous mode")
     private boolean promiscuous = true;
-    @UriParam(defaultValue = "100", description = "libpcap read timeout in milliseconds")
+    @UriParam(label = "consumer,advanced", defaultValue = "100", description = "libpcap read timeout in milliseconds")
     private int readTimeout = 100;
-    @UriParam(defaultValue = "16777216", description = "Kernel capture buffer size in bytes (0: libpcap's default)")
+    @UriParam(label = "consumer,advanced", defaultValue = "16777216", description = "Kernel capture buffer size in bytes (0: libpcap's default)")
     private int bufferSize = 16 * 1024 * 1024;
-    @UriParam(defaultValue = "false", description = "Deliver packets as soon as they arrive (libpcap immediate mode)")
+    @UriParam(label = "consumer,advanced", defaultValue = "false", description = "Deliver packets as soon as they arrive (libpcap immediate mode)")
     private boolean immediate;
-    @UriParam(defaultValue = "false", description = "Nanosecond timestamps (9 decimals) where libpcap gives them;"
+    @UriParam(label = "consumer", defaultValue = "false", description = "Nanosecond timestamps (9 decimals) where libpcap gives them;"
                                                     + " microseconds (6 decimals) otherwise")
     private boolean nanosecondTimestamps;
-    @UriParam(defaultValue = "1000", description = "Hand over a micro-batch when it holds this many packets")
+    @UriParam(label = "consumer,advanced", defaultValue = "1000", description = "Hand over a micro-batch when it holds this many packets")
     private int batchSize = 1000;
-    @UriParam(defaultValue = "200", description = "Hand over a micro-batch at the latest this many milliseconds after"
+    @UriParam(label = "consumer,advanced", defaultValue = "200", description = "Hand over a micro-batch at the latest this many milliseconds after"
                                                   + " its first packet")
     private long batchInterval = 200;
+    @UriParam(label = "consumer,advanced", defaultValue = "0", description = "Threads decoding packets into rows, each"
+                                                                            + " micro-batch on one of them, handed on in"
+                                                                            + " capture order; 0: one per core")
+    private int decodeThreads;
 
     public PcapEndpoint(String uri, PcapComponent component) {
         super(uri, component);
@@ -105,41 +109,9 @@ public class PcapEndpoint extends DefaultEndpoint {
         this.ignoreTcpTo = ignoreTcpTo == null || ignoreTcpTo.isBlank() ? null : ignoreTcpTo.trim();
     }
 
-    /**
-     * The BPF filter libpcap gets: {@code filter} and, when capturing live, without the TCP traffic of
-     * {@code ignoreTcpTo}; null for none. A replay applies {@code filter} alone.
-     */
+    /** The BPF filter libpcap gets ({@link CaptureFilter}); null for none. */
     public String effectiveFilter() {
-        StringBuilder not = new StringBuilder();
-        if (ignoreTcpTo != null && file == null) {
-            for (String u : ignoreTcpTo.split(",")) {
-                try {
-                    java.net.URI uri = java.net.URI.create(u.trim());
-                    String host = uri.getHost();
-                    int port = uri.getPort() > 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
-                    if (host == null) {
-                        continue;
-                    }
-                    host = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
-                    String hosts;
-                    if ("localhost".equalsIgnoreCase(host)) {
-                        hosts = "host 127.0.0.1 or host ::1";
-                    } else if (host.matches("[0-9.]+") || host.contains(":")) {
-                        hosts = "host " + host;
-                    } else {
-                        continue; // a name: resolving it in the filter could fail start-up; capture it
-                    }
-                    not.append(not.length() == 0 ? "" : " and ").append("not (tcp and (").append(hosts).append(") and port ")
-                            .append(port).append(')');
-                } catch (IllegalArgumentException e) {
-                    // not a URL: nothing to ignore
-                }
-            }
-        }
-        if (not.length() == 0) {
-            return filter;
-        }
-        return filter == null ? not.toString() : "(" + filter + ") and " + not;
+        return CaptureFilter.of(filter, ignoreTcpTo, file != null);
     }
 
     public int getSnaplen() {
@@ -196,6 +168,19 @@ public class PcapEndpoint extends DefaultEndpoint {
 
     public void setBatchSize(int batchSize) {
         this.batchSize = batchSize;
+    }
+
+    public int getDecodeThreads() {
+        return decodeThreads;
+    }
+
+    public void setDecodeThreads(int decodeThreads) {
+        this.decodeThreads = decodeThreads;
+    }
+
+    /** {@link #getDecodeThreads()}, with 0 as the number of cores. */
+    int effectiveDecodeThreads() {
+        return decodeThreads > 0 ? decodeThreads : Runtime.getRuntime().availableProcessors();
     }
 
     public long getBatchInterval() {

@@ -53,6 +53,9 @@ final class PcapSources {
         if (endpoint.getBatchSize() < 1 || endpoint.getBatchInterval() < 1) {
             throw new PcapException("batchSize and batchInterval must be at least 1");
         }
+        if (endpoint.getDecodeThreads() < 0) {
+            throw new PcapException("decodeThreads must be 0 (one per core) or more");
+        }
         if (endpoint.effectiveFilter() != null) {
             compileFilter(endpoint.effectiveFilter());
         }
@@ -67,10 +70,7 @@ final class PcapSources {
                     readable++;
                 } catch (PcapException e) {
                     if (first == null) {
-                        first = e;
-                    }
-                    if (files.size() > 1) {
-                        LOG.warn("Will skip {}", e.getMessage());
+                        first = e; // the replay skips it with a warning (once, when it comes to it)
                     }
                 }
             }

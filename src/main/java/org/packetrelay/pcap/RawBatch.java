@@ -2,13 +2,12 @@ package org.packetrelay.pcap;
 
 import java.util.Arrays;
 
-import com.sun.jna.Pointer;
 
 /**
  * Captured packets as libpcap gave them, waiting to be decoded: the bytes back to back in one array plus, per
  * packet, offset, captured and wire length, timestamp, link type and source name. A capture thread only copies
- * packets in; the delivery thread decodes them into a {@link PacketBatch}, so reading and decoding run on two
- * cores. Reused (see {@code PcapConsumer}), so steady capture allocates no per-packet objects for it.
+ * packets in; {@link BatchDelivery}'s workers decode them into a {@link PacketBatch}, so reading and decoding run on
+ * every core. Reused, so steady capture allocates no per-packet objects for it.
  */
 final class RawBatch {
     byte[] bytes;
@@ -22,6 +21,8 @@ final class RawBatch {
     String[] source;
     int timestampDigits = 6;
     boolean replayComplete;
+    /** The order in which it was handed over (see {@link BatchDelivery}). */
+    long seq;
 
     RawBatch(int packets, int bytes) {
         this.bytes = new byte[bytes];
@@ -33,8 +34,8 @@ final class RawBatch {
         source = new String[packets];
     }
 
-    /** Copies one packet in from native memory. */
-    void add(Pointer data, int caplen, int wireLen, long epochNanos, int linkType, String sourceName) {
+    /** Copies one packet in from native memory (at address {@code data}). */
+    void add(long data, int caplen, int wireLen, long epochNanos, int linkType, String sourceName) {
         if (count == offset.length) {
             int n = count * 2;
             offset = Arrays.copyOf(offset, n);
@@ -48,7 +49,7 @@ final class RawBatch {
             bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, used + caplen));
         }
         if (caplen > 0) {
-            data.read(0, bytes, used, caplen);
+            NativeLoop.copy(data, bytes, used, caplen);
         }
         offset[count] = used;
         capLength[count] = caplen;

@@ -120,7 +120,7 @@ public class Spool implements org.apache.camel.AggregationStrategy {
             file = new SpoolFile(pendingDir().resolve(name + PART_SUFFIX), name);
         }
         write(file, batch);
-        file.note(batch.isReplayComplete(), batch.getSource());
+        file.note(batch.isReplayComplete(), batch.getCounters());
         into.getIn().setBody(file);
         into.getIn().setHeader(PcapConstants.PACKETS, file.getPackets());
         if (file.isReplayComplete()) {
@@ -176,8 +176,8 @@ public class Spool implements org.apache.camel.AggregationStrategy {
             }
         }
         packetsDropped.add(batch.getPackets());
-        if (batch.getSource() != null) {
-            batch.getSource().spoolDropped(batch.getPackets());
+        if (batch.getCounters() != null) {
+            batch.getCounters().spoolDropped(batch.getPackets());
         }
         room.dropped(batch.getPackets(), full);
     }
@@ -233,7 +233,7 @@ public class Spool implements org.apache.camel.AggregationStrategy {
         markReady(target);
         filesSpooled.incrementAndGet();
         LOG.info("Spooled {}: {} packets{}", target, file.getPackets(),
-                file.getSource() != null ? " (" + file.getSource().countersLine() + ")" : "");
+                file.getCounters() != null ? " (" + file.getCounters().line() + ")" : "");
         return target;
     }
 

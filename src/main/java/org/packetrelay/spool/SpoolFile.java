@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 
-import org.packetrelay.pcap.PcapConsumer;
+import org.packetrelay.pcap.PacketBatch;
 
 /**
  * A spool file being written: {@code <name>.part}, open for appending. The body of the capture route's
@@ -20,7 +20,7 @@ public final class SpoolFile {
     private int packets;
     private long lastForce = System.nanoTime();
     private boolean replayComplete;
-    private PcapConsumer source;
+    private PacketBatch.Counters counters;
 
     SpoolFile(Path part, String name) {
         this.part = part;
@@ -78,8 +78,9 @@ public final class SpoolFile {
         return replayComplete;
     }
 
-    public PcapConsumer getSource() {
-        return source;
+    /** The capture counters of the batches in this file (for the log line); may be null. */
+    public PacketBatch.Counters getCounters() {
+        return counters;
     }
 
     FileChannel channel() {
@@ -102,10 +103,10 @@ public final class SpoolFile {
         packets += rows;
     }
 
-    void note(boolean replayComplete, PcapConsumer source) {
+    void note(boolean replayComplete, PacketBatch.Counters counters) {
         this.replayComplete |= replayComplete;
-        if (source != null) {
-            this.source = source;
+        if (counters != null) {
+            this.counters = counters;
         }
     }
 

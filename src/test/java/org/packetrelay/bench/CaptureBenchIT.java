@@ -1,28 +1,20 @@
 package org.packetrelay.bench;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.packetrelay.catalog.Field;
-import org.packetrelay.catalog.PacketRecord;
-import org.packetrelay.decode.PacketDecoder;
-import org.pcap4j.core.PcapHandle;
 import org.pcap4j.core.Pcaps;
-import org.pcap4j.core.RawPacketListener;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -31,24 +23,26 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The capture benchmark (`make bench`): captures real loopback traffic that it makes itself, writes a pcap of
- * {@code bench.packets} packets (default 1,500,000, so that JIT warm-up does not dominate) by repeating it, replays that file with the packaged jar as a separate
- * process (default settings, then sniffer.max-packets-per-file=200000) measuring time and peak RSS, checks that every
- * packet is a row of a ready spool file, and measures the decoder + CSV alone in-process for comparison. Prints a
- * table; it asserts correctness only, never a timing.
+ * {@code bench.packets} packets (default 2,400,000) by repeating it, and replays that file side by side with its
+ * baselines, in the same run on the same machine: {@code tcpdump -w /dev/null} (libpcap reading the file: the I/O
+ * limit), {@code tcpdump -nn} (text output), an earlier build of the jar ({@code bench.previous-jar}, when given), and
+ * the jar as a separate process with default settings. For each jar: packets/s net of start-up (the run minus a
+ * 1-packet run), steady (between the first and the last spool file), the CPU it used and how many cores that is, peak
+ * RSS; and, from a JFR recording of one more run, the CPU per packet of each stage (read, decode, CSV, route, write).
+ * Checks that every packet is a row of a ready spool file; asserts correctness only, never a timing.
  *
- * <p>System properties: {@code bench.packets} (1500000), {@code bench.repeats} (3: in-process passes, best kept),
- * {@code bench.timeout} (600 s per jar run), {@code bench.keep} (false: the spool files are removed once counted),
- * {@code bench.jar-runs} (2: runs of each jar configuration; the fastest gives the time, the largest peak RSS the memory),
- * {@code bench.routes} (a glob of the files of routes/ to copy into the jar's working folder; default every one).
+ * <p>System properties: {@code bench.packets} (2400000), {@code bench.timeout} (600 s per run), {@code bench.keep}
+ * (false: spool files are removed once counted), {@code bench.jar-runs} (2: the fastest gives the time, the largest
+ * peak RSS the memory), {@code bench.previous-jar} (a jar to compare with), {@code bench.reuse-pcap} (false: reuse
+ * the pcap of an earlier run when it has the packets), {@code bench.routes} (glob of routes/ files to copy).
  */
 @Tag("bench")
 class CaptureBenchIT {
-    private static final long PACKETS = Long.getLong("bench.packets", 1_500_000L);
-    private static final int REPEATS = Integer.getInteger("bench.repeats", 3);
+    private static final long PACKETS = Long.getLong("bench.packets", 2_400_000L);
     private static final long TIMEOUT = Long.getLong("bench.timeout", 600L);
     private static final boolean KEEP = Boolean.getBoolean("bench.keep");
     private static final int JAR_RUNS = Math.max(1, Integer.getInteger("bench.jar-runs", 2));
-    private static final int LARGE_FILE_CAP = 200_000;
+    private static final String PREVIOUS_JAR = System.getProperty("bench.previous-jar", "");
 
     private final StringBuilder report = new StringBuilder();
 
@@ -58,8 +52,108 @@ class CaptureBenchIT {
         Files.createDirectories(benchDir);
         deleteOldRuns(benchDir);
         assertTrue(Files.isRegularFile(RelayRun.jar()), "the packaged jar " + RelayRun.jar() + " (mvn package) is needed");
+        line("packet-relay capture benchmark  (%d cores, %s, %s, java %s, jar %s; load average at start %s)",
+                Runtime.getRuntime().availableProcessors(), cpuModel(), System.getProperty("os.name") + " " + System.getProperty("os.arch"),
+                System.getProperty("java.version"), RelayRun.jar().getFileName(), loadAverage());
+        Path pcap = benchDir.resolve("capture-" + PACKETS + ".pcap");
+        Path tiny = benchDir.resolve("capture-1.pcap");
+        long pcapBytes = writePcap(pcap, tiny);
+        line("");
+        flush();
 
-        // 1. a capture of our own traffic, written out as a pcap of PACKETS packets
+        // baselines and the jar, one after the other (never two at once: they would share the two cores)
+        List<Row> rows = new ArrayList<>();
+        rows.add(tool("tcpdump -w /dev/null (libpcap reads the file: the I/O limit)", benchDir, "tcpdump", "-r", pcap.toString(),
+                "-w", "/dev/null"));
+        rows.add(tool("tcpdump -nn (one text line per packet)", benchDir, "tcpdump", "-nn", "-r", pcap.toString()));
+        List<Jar> jars = new ArrayList<>();
+        if (!PREVIOUS_JAR.isEmpty()) {
+            jars.add(runJar("previous jar (" + PREVIOUS_JAR + ")", "previous", Path.of(PREVIOUS_JAR), benchDir, pcap, tiny));
+        }
+        Jar jar = runJar("the jar", "jar", RelayRun.jar(), benchDir, pcap, tiny);
+        jars.add(jar);
+        for (Jar j : jars) {
+            rows.add(new Row(j.name + ", net of start-up", PACKETS, j.netSeconds(), j.best.cpuSeconds() - j.fixed.cpuSeconds(),
+                    j.peakRssMiB()));
+            rows.add(new Row(j.name + ", steady (between spool files)", PACKETS, PACKETS / j.best.steadyPacketsPerSecond(), Double.NaN,
+                    Double.NaN));
+        }
+        // where the jar's CPU goes: one more run, recorded by JFR (not timed: recording costs a little)
+        Path jfr = benchDir.resolve("capture-replay.jfr");
+        Files.deleteIfExists(jfr);
+        RelayRun profiled = runJarOnce("jfr", RelayRun.jar(), benchDir, pcap, List.of("-XX:StartFlightRecording:filename=" + jfr
+                                                                                      + ",settings=profile,dumponexit=true"));
+
+        double jarRate = PACKETS / jar.netSeconds();
+        line("%-72s %9s %9s %11s %10s %9s %10s", "what", "packets", "seconds", "packets/s", "vs the jar", "cores", "peak RSS");
+        for (Row r : rows) {
+            double rate = r.packets / r.seconds;
+            line("%-72s %9d %9.2f %11.0f %10s %9s %10s", r.name, r.packets, r.seconds, rate,
+                    String.format(Locale.ROOT, "%.2fx", rate / jarRate),
+                    Double.isNaN(r.cpuSeconds) ? "-" : String.format(Locale.ROOT, "%.2f", r.cpuSeconds / r.seconds),
+                    Double.isNaN(r.peakRssMiB) ? "-" : String.format(Locale.ROOT, "%.0f MiB", r.peakRssMiB));
+        }
+        line("");
+        line("seconds: tools from start to exit (best of 2); a jar's net = its fastest run minus its 1-packet run (JVM and Camel"
+             + " start-up and shutdown); steady = packets of spool files 2..n over the time between the first and the last"
+             + " 'Spooled' line. cores = CPU seconds (user + system, all threads) / wall seconds of the same span. RSS: the"
+             + " largest of max(VmHWM, VmRSS) sampled every 50 ms over the runs of that jar.");
+        stages(jfr, profiled, jar.fixed);
+        line("");
+        for (Jar j : jars) {
+            for (int i = 0; i < j.runs.size(); i++) {
+                details(j.runs.get(i), j.spools.get(i), j.runs.get(i) == j.best);
+            }
+            details(j.fixed, Spool.check(j.fixed.logsDir), false);
+        }
+        line("load average at the end: %s. Figures taken while other work ran on this machine are not comparable:"
+             + " see 'CPU used by everything else' above.", loadAverage());
+        line("");
+        line("jar log, fastest default run (excerpt):");
+        for (String x : excerpt(jar.best.log())) {
+            line("  %s", x);
+        }
+        flush();
+        Files.writeString(benchDir.resolve("capture-bench.txt"), report.toString());
+
+        // correctness (never timing)
+        for (Jar j : jars) {
+            for (int i = 0; i < j.runs.size(); i++) {
+                assertSpool(j.runs.get(i), j.spools.get(i), PACKETS);
+            }
+            assertSpool(j.fixed, Spool.check(j.fixed.logsDir), 1);
+        }
+        assertSpool(profiled, Spool.check(profiled.logsDir), PACKETS);
+        for (Row r : rows) {
+            assertTrue(r.seconds > 0 && !Double.isNaN(r.seconds), r.name + ": no time measured");
+        }
+        if (!KEEP) {
+            for (Jar j : jars) {
+                for (RelayRun r : j.runs) {
+                    deleteTree(r.logsDir);
+                }
+            }
+            deleteTree(profiled.logsDir);
+        }
+    }
+
+    private static void assertSpool(RelayRun r, Spool s, long expectedRows) {
+        assertFalse(r.timedOut(), r.label + ": no exit within " + TIMEOUT + " s: " + r.tail());
+        assertEquals(0, r.exitCode, r.label + ": exit code; " + r.tail());
+        assertTrue(s.files > 0, r.label + ": no spool file in " + s.dir);
+        assertEquals(List.of(), s.withoutMarker, r.label + ": .csv files without their .ready marker");
+        assertEquals(List.of(), s.parts, r.label + ": .part files left");
+        assertEquals(List.of(), s.badHeader, r.label + ": files whose first line is not the CSV header");
+        assertEquals(expectedRows, s.rows, r.label + ": rows in the spool files vs packets in the pcap");
+        assertEquals(List.of(), s.outOfOrder, r.label + ": files whose rows are not in capture order");
+    }
+
+    /** The pcap of {@code PACKETS} packets from the bench's own loopback traffic (and a 1-packet one); its size. */
+    private long writePcap(Path pcap, Path tiny) throws Exception {
+        if (Boolean.getBoolean("bench.reuse-pcap") && Files.isRegularFile(pcap) && Files.isRegularFile(tiny)) {
+            line("pcap:    %s (%.1f MB), reused from an earlier run", pcap, Files.size(pcap) / 1e6);
+            return Files.size(pcap);
+        }
         long t0 = System.nanoTime();
         List<LoopbackCapture.Packet> captured;
         int dlt;
@@ -79,149 +173,74 @@ class CaptureBenchIT {
         double captureSeconds = (System.nanoTime() - t0) / 1e9;
         assertTrue(captured.size() >= 1000, "captured only " + captured.size() + " packets on lo");
         long capturedBytes = captured.stream().mapToLong(p -> p.data().length).sum();
-        Path pcap = benchDir.resolve("capture-" + PACKETS + ".pcap");
         PcapFileWriter.Written file = PcapFileWriter.write(pcap, dlt, captured, PACKETS);
-        Path tiny = benchDir.resolve("capture-1.pcap");
         PcapFileWriter.write(tiny, dlt, captured.subList(0, 1), 1);
-
-        line("packet-relay capture benchmark  (%d cores, %s, java %s, jar %s; load average at start %s)",
-                Runtime.getRuntime().availableProcessors(), System.getProperty("os.name") + " " + System.getProperty("os.arch"),
-                System.getProperty("java.version"), RelayRun.jar().getFileName(), loadAverage());
-        line("capture: %d distinct packets (%.1f KB, mean %d bytes) captured on lo in %.1f s, linktype %d, libpcap %s;"
-             + " %s", captured.size(), capturedBytes / 1e3, capturedBytes / captured.size(), captureSeconds, dlt,
-                Pcaps.libVersion(), captureStats);
+        line("capture: %d distinct packets (%.1f KB, mean %d bytes) captured on lo in %.1f s, linktype %d, libpcap %s; %s",
+                captured.size(), capturedBytes / 1e3, capturedBytes / captured.size(), captureSeconds, dlt, Pcaps.libVersion(),
+                captureStats);
         line("         %s", mix(captured));
         for (String n : trafficNotes) {
             line("         note: %s", n);
         }
-        line("pcap:    %s: %d packets, %.1f MB (the capture repeated %.1f times, timestamps increasing)", pcap,
-                file.packets(), file.bytes() / 1e6, file.packets() / (double) captured.size());
-        line("");
-        flush();
-
-        // 2. in-process, one thread, no Camel: where the time goes
-        List<Loop> loops = new ArrayList<>();
-        long busy0 = RelayRun.machineBusyTicks();
-        long wall0 = System.nanoTime();
-        Loop cold = measureLoop(pcap, Mode.DECODE_CSV); // warm-up (JIT); shown too: the jar's replay runs cold
-        for (Mode m : Mode.values()) {
-            Loop best = null;
-            for (int i = 0; i < REPEATS; i++) {
-                Loop l = measureLoop(pcap, m);
-                if (best == null || l.nanos < best.nanos) {
-                    best = l;
-                }
-            }
-            loops.add(best);
-        }
-        double inProcessBusyCores = (RelayRun.machineBusyTicks() - busy0) / 100.0 / ((System.nanoTime() - wall0) / 1e9);
-
-        // 3. the jar, as a user runs it: a 1-packet pcap for the fixed cost, then the big pcap with two file caps.
-        // Each is run bench.jar-runs times: the fastest run gives the time (the first run after a build pays for cold
-        // caches; other work on the machine only ever slows a run down), the largest peak RSS of all runs the memory.
-        String defaultCap = defaultMaxPacketsPerFile();
-        Jar fixed = runJar("1-packet", benchDir, tiny, Map.of(), 1);
-        Jar byDefault = runJar("default", benchDir, pcap, Map.of(), PACKETS);
-        Jar large = runJar("per-file-" + LARGE_FILE_CAP, benchDir, pcap,
-                Map.of("sniffer.max-packets-per-file", Integer.toString(LARGE_FILE_CAP)), PACKETS);
-
-        // 4. the table
-        line("%-62s %8s %9s %11s %11s %10s %12s", "benchmark", "packets", "seconds", "packets/s", "MB/s(pcap)",
-                "MB/s(csv)", "peak RSS MB");
-        jarRow("jar fixed cost: 1-packet pcap (whole run)", fixed, 1, file.bytes(), 0, false);
-        for (Object[] run : new Object[][] {{byDefault, defaultCap + "/file (default)"}, {large, LARGE_FILE_CAP + "/file"}}) {
-            Jar j = (Jar) run[0];
-            String name = "capture replay (jar), " + run[1];
-            jarRow(name + ", raw", j, PACKETS, file.bytes(), 0, true);
-            jarRow(name + ", net", j, PACKETS, file.bytes(), fixed.best.totalSeconds(), true);
-            jarRow(name + ", 'Capturing on'->exit", j, PACKETS, file.bytes(), j.best.startupSeconds(), true);
-        }
-        List<Loop> shown = new ArrayList<>(loops);
-        shown.add(cold);
-        for (Loop l : shown) {
-            double s = l.nanos / 1e9;
-            line("%-62s %8d %9.3f %11.0f %11.1f %10s %12s",
-                    "in-process 1 thread: " + l.mode.label + (l == cold ? " (1st pass, cold)" : ""), l.packets, s,
-                    l.packets / s, file.bytes() / 1e6 / s,
-                    l.csvChars > 0 ? String.format(Locale.ROOT, "%.1f", l.csvChars / 1e6 / s) : "-", "-");
-        }
-        line("");
-        line("seconds: jar raw = process start to exit (fastest of %d runs); net = raw minus the 1-packet run (JVM +"
-             + " Camel start-up and shutdown); 'Capturing on'->exit = from that log line (replay, last spool file,"
-             + " shutdown); in-process = best of %d passes after a warm-up pass (also shown: the jar's replay runs cold)."
-             + " MB = 10^6 bytes; RSS in MiB: the largest over the runs of max(VmHWM, VmRSS) sampled every 50 ms.",
-                JAR_RUNS, REPEATS);
-        line("");
-        for (Jar j : List.of(fixed, byDefault, large)) {
-            for (int i = 0; i < j.runs.size(); i++) {
-                details(j.runs.get(i), j.spools.get(i), j.runs.get(i) == j.best);
-            }
-        }
-        for (Loop l : loops) {
-            if (l.decodeExceptions > 0 || l.decodeErrors > 0) {
-                line("in-process %s: %d decoder exceptions, %d rows with decode_error (first: %s)", l.mode.label,
-                        l.decodeExceptions, l.decodeErrors, l.firstProblem);
-            }
-        }
-        line("in-process passes: the machine was busy %.2f cores on average (1.0 = this bench alone)", inProcessBusyCores);
-        line("load average at the end: %s. Figures taken while other work ran on this machine are not comparable:"
-             + " see 'CPU used by everything else' above.", loadAverage());
-        line("");
-        line("jar log, default run (excerpt):");
-        for (String s : excerpt(byDefault.best.log())) {
-            line("  %s", s);
-        }
-        flush();
-        Files.writeString(benchDir.resolve("capture-bench.txt"), report.toString());
-
-        // 5. correctness (never timing)
-        for (Jar j : List.of(fixed, byDefault, large)) {
-            for (int i = 0; i < j.runs.size(); i++) {
-                RelayRun r = j.runs.get(i);
-                Spool s = j.spools.get(i);
-                assertFalse(r.timedOut(), r.label + ": no exit within " + TIMEOUT + " s: " + r.tail());
-                assertEquals(0, r.exitCode, r.label + ": exit code; " + r.tail());
-                assertTrue(s.files > 0, r.label + ": no spool file in " + s.dir);
-                assertEquals(List.of(), s.withoutMarker, r.label + ": .csv files without their .ready marker");
-                assertEquals(List.of(), s.parts, r.label + ": .part files left");
-                assertEquals(List.of(), s.badHeader, r.label + ": files whose first line is not the CSV header");
-                assertEquals(j.expectedRows, s.rows, r.label + ": rows in the spool files vs packets in the pcap");
-            }
-        }
-        for (Loop l : loops) {
-            assertEquals(PACKETS, l.packets, "pcap4j read back every packet of the pcap (" + l.mode.label + ")");
-        }
-        if (!KEEP) {
-            for (Jar j : List.of(byDefault, large)) {
-                for (RelayRun r : j.runs) {
-                    deleteTree(r.logsDir);
-                }
-            }
-        }
+        line("pcap:    %s: %d packets, %.1f MB (the capture repeated %.1f times, timestamps increasing)", pcap, file.packets(),
+                file.bytes() / 1e6, file.packets() / (double) captured.size());
+        return file.bytes();
     }
 
-    /** The runs of one jar configuration. */
+    record Row(String name, long packets, double seconds, double cpuSeconds, double peakRssMiB) {
+    }
+
+    /** A command's best wall time of 2 runs (its output discarded), with its CPU time. */
+    private Row tool(String name, Path dir, String... cmd) throws Exception {
+        double best = Double.MAX_VALUE;
+        double cpu = Double.NaN;
+        for (int i = 0; i < 2; i++) {
+            Path out = dir.resolve("tool.out");
+            long busy0 = RelayRun.machineBusyTicks();
+            long t0 = System.nanoTime();
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            assertTrue(p.waitFor(TIMEOUT, java.util.concurrent.TimeUnit.SECONDS), name + " did not finish");
+            double s = (System.nanoTime() - t0) / 1e9;
+            assertEquals(0, p.exitValue(), name + ": " + tail(out));
+            if (s < best) {
+                best = s;
+                // the tool's own CPU is not readable after it exits; the machine's busy time is close on an idle machine
+                cpu = (RelayRun.machineBusyTicks() - busy0) / 100.0;
+            }
+            Files.deleteIfExists(out);
+        }
+        return new Row(name, PACKETS, best, cpu, Double.NaN);
+    }
+
+    private static String tail(Path f) throws IOException {
+        String s = Files.readString(f);
+        return s.substring(Math.max(0, s.length() - 2000));
+    }
+
+    /** The runs of one jar: a 1-packet run for the fixed cost, then {@code JAR_RUNS} runs on the big pcap. */
     static final class Jar {
+        String name;
+        RelayRun fixed;
         final List<RelayRun> runs = new ArrayList<>();
         final List<Spool> spools = new ArrayList<>();
-        long expectedRows;
         RelayRun best;
+
+        double netSeconds() {
+            return best.totalSeconds() - fixed.totalSeconds();
+        }
 
         double peakRssMiB() {
             return runs.stream().mapToDouble(RelayRun::peakRssMiB).max().orElse(Double.NaN);
         }
-
-        Spool bestSpool() {
-            return spools.get(runs.indexOf(best));
-        }
     }
 
-    private Jar runJar(String label, Path benchDir, Path pcap, Map<String, String> settings, long expectedRows)
-            throws Exception {
+    private Jar runJar(String name, String label, Path jarFile, Path benchDir, Path pcap, Path tiny) throws Exception {
+        assertTrue(Files.isRegularFile(jarFile), name + ": no such jar");
         Jar j = new Jar();
-        j.expectedRows = expectedRows;
+        j.name = name;
+        j.fixed = runJarOnce(label + "-1-packet", jarFile, benchDir, tiny, List.of());
         for (int i = 1; i <= JAR_RUNS; i++) {
-            RelayRun r = runJarOnce(JAR_RUNS == 1 ? label : label + "-" + i, benchDir, pcap, settings);
+            RelayRun r = runJarOnce(label + "-" + i, jarFile, benchDir, pcap, List.of());
             j.runs.add(r);
             j.spools.add(Spool.check(r.logsDir));
             if (j.best == null || r.totalSeconds() < j.best.totalSeconds()) {
@@ -231,9 +250,9 @@ class CaptureBenchIT {
         return j;
     }
 
-    /** Runs the jar; a run that does not exit 0 ends the bench at once (its figures would mean nothing). */
-    private RelayRun runJarOnce(String label, Path benchDir, Path pcap, Map<String, String> settings) throws Exception {
-        RelayRun r = RelayRun.run(label, benchDir, pcap, settings, TIMEOUT);
+    /** Runs a jar; a run that does not exit 0 ends the bench at once (its figures would mean nothing). */
+    private RelayRun runJarOnce(String label, Path jarFile, Path benchDir, Path pcap, List<String> jvmArgs) throws Exception {
+        RelayRun r = RelayRun.run(label, benchDir, jarFile, pcap, Map.of(), jvmArgs, TIMEOUT);
         if (r.timedOut() || r.exitCode != 0) {
             details(r, Spool.check(r.logsDir), false);
             flush();
@@ -243,83 +262,29 @@ class CaptureBenchIT {
         return r;
     }
 
-    // ------------------------------------------------------------------ in-process loops
-
-    enum Mode {
-        BARE("pcap4j loop only"),
-        HEADER("pcap4j loop + timestamp/orig len"),
-        DECODE("+ PacketDecoder.decode"),
-        DECODE_CSV("+ decode + appendCsv");
-
-        final String label;
-
-        Mode(String label) {
-            this.label = label;
+    /**
+     * CPU per packet by stage, from the JFR run's samples (10 ms apart on each busy Java thread) after 'Capturing on';
+     * the rest of the replay's CPU (the run's minus the 1-packet run's) is GC, JIT and what no sample shows.
+     */
+    private void stages(Path jfr, RelayRun r, RelayRun fixed) throws IOException {
+        Map<String, Long> samples = CaptureJfr.stages(jfr, r.capturingEpochMs);
+        if (samples.isEmpty()) {
+            line("stages: no JFR recording at %s", jfr);
+            return;
         }
-    }
-
-    static final class Loop {
-        Mode mode;
-        long packets;
-        long nanos;
-        long csvChars;
-        long decodeExceptions;
-        long decodeErrors;
-        String firstProblem;
-        long sink;
-    }
-
-    private static Loop measureLoop(Path pcap, Mode mode) throws Exception {
-        Loop l = new Loop();
-        l.mode = mode;
-        PacketDecoder decoder = new PacketDecoder();
-        PacketRecord record = new PacketRecord();
-        org.packetrelay.catalog.CsvBytes sb = new org.packetrelay.catalog.CsvBytes(1 << 21);
-        PcapHandle h = Pcaps.openOffline(pcap.toString(), PcapHandle.TimestampPrecision.MICRO);
-        try {
-            int dlt = h.getDlt().value();
-            RawPacketListener listener = data -> {
-                l.packets++;
-                if (mode == Mode.BARE) {
-                    l.sink += data.length;
-                    return;
-                }
-                Timestamp ts = h.getTimestamp();
-                Integer orig = h.getOriginalLength();
-                long nanos = Math.floorDiv(ts.getTime(), 1000L) * 1_000_000_000L + ts.getNanos();
-                int origLen = orig == null ? data.length : orig;
-                if (mode == Mode.HEADER) {
-                    l.sink += nanos + origLen;
-                    return;
-                }
-                try {
-                    decoder.decode(dlt, data, origLen, nanos, 6, "lo", record);
-                } catch (RuntimeException e) {
-                    if (l.decodeExceptions++ == 0) {
-                        l.firstProblem = e.toString();
-                    }
-                    return;
-                }
-                if (record.has(Field.DECODE_ERROR) && l.decodeErrors++ == 0 && l.firstProblem == null) {
-                    l.firstProblem = record.getString(Field.DECODE_ERROR);
-                }
-                if (mode == Mode.DECODE) {
-                    return;
-                }
-                record.appendCsv(sb);
-                if (l.packets % 1000 == 0) {
-                    l.csvChars += sb.length();
-                    sb.setLength(0);
-                }
-            };
-            long t0 = System.nanoTime();
-            h.loop(-1, listener);
-            l.nanos = System.nanoTime() - t0;
-            l.csvChars += sb.length();
-        } finally {
-            h.close();
+        double sampled = 0;
+        StringBuilder sb = new StringBuilder();
+        for (Map.Entry<String, Long> e : samples.entrySet()) {
+            double cpu = e.getValue() * CaptureJfr.SAMPLE_SECONDS;
+            sampled += cpu;
+            sb.append(String.format(Locale.ROOT, "%s %.2f, ", e.getKey(), cpu * 1e6 / PACKETS));
         }
-        return l;
+        double replayCpu = r.cpuSeconds() - fixed.cpuSeconds();
+        double replayWall = r.totalSeconds() - fixed.totalSeconds();
+        line("CPU us per packet by stage (JFR CPU samples of one more run of the jar after 'Capturing on', %d samples): %sGC, JIT"
+             + " and unsampled %.2f; total %.2f us (the run's CPU minus the 1-packet run's: %.1f s in %.1f s, %.2f cores)",
+                samples.values().stream().mapToLong(Long::longValue).sum(), sb, (replayCpu - sampled) * 1e6 / PACKETS,
+                replayCpu * 1e6 / PACKETS, replayCpu, replayWall, replayCpu / replayWall);
     }
 
     // ------------------------------------------------------------------ the jar's spool
@@ -335,6 +300,7 @@ class CaptureBenchIT {
         List<String> parts = new ArrayList<>();
         List<String> badHeader = new ArrayList<>();
         List<String> others = new ArrayList<>();
+        List<String> outOfOrder = new ArrayList<>();
 
         static Spool check(Path logsDir) throws IOException {
             Spool s = new Spool();
@@ -346,7 +312,6 @@ class CaptureBenchIT {
             try (Stream<Path> w = Files.walk(logsDir)) {
                 all = w.filter(Files::isRegularFile).sorted().toList();
             }
-            byte[] header = (Field.CSV_HEADER + "\n").getBytes(StandardCharsets.UTF_8);
             for (Path p : all) {
                 String name = p.getFileName().toString();
                 if (name.endsWith(".part") || name.contains(".part")) {
@@ -357,27 +322,28 @@ class CaptureBenchIT {
                         s.withoutMarker.add(name);
                     }
                     long lines = 0;
-                    byte[] first = new byte[header.length];
-                    int firstLen = 0;
-                    byte[] buf = new byte[1 << 16];
-                    try (InputStream in = Files.newInputStream(p)) {
-                        int n;
-                        while ((n = in.read(buf)) > 0) {
-                            if (firstLen < first.length) {
-                                int k = Math.min(n, first.length - firstLen);
-                                System.arraycopy(buf, 0, first, firstLen, k);
-                                firstLen += k;
-                            }
-                            for (int i = 0; i < n; i++) {
-                                if (buf[i] == '\n') {
-                                    lines++;
+                    String prev = null;
+                    boolean ordered = true;
+                    try (java.io.BufferedReader in = Files.newBufferedReader(p, StandardCharsets.UTF_8)) {
+                        String l;
+                        while ((l = in.readLine()) != null) {
+                            if (lines++ == 0) {
+                                if (!l.equals(Field.CSV_HEADER)) {
+                                    s.badHeader.add(name);
                                 }
+                                continue;
                             }
-                            s.bytes += n;
+                            // the bench's timestamps increase packet by packet: a row out of capture order shows here
+                            String ts = l.substring(0, l.indexOf(','));
+                            if (prev != null && (ts.length() < prev.length() || ts.length() == prev.length() && ts.compareTo(prev) <= 0)) {
+                                ordered = false;
+                            }
+                            prev = ts;
                         }
                     }
-                    if (firstLen < header.length || !java.util.Arrays.equals(first, header)) {
-                        s.badHeader.add(name);
+                    s.bytes += Files.size(p);
+                    if (!ordered) {
+                        s.outOfOrder.add(name);
                     }
                     long rows = Math.max(0, lines - 1);
                     s.rows += rows;
@@ -391,15 +357,6 @@ class CaptureBenchIT {
     }
 
     // ------------------------------------------------------------------ printing
-
-    private void jarRow(String name, Jar j, long packets, long pcapBytes, double minusSeconds, boolean rates) {
-        double secs = j.best.totalSeconds() - minusSeconds;
-        long csvBytes = j.bestSpool().bytes;
-        line("%-62s %8d %9.3f %11s %11s %10s %12.1f", name, packets, secs,
-                rates ? String.format(Locale.ROOT, "%.0f", packets / secs) : "-",
-                rates ? String.format(Locale.ROOT, "%.1f", pcapBytes / 1e6 / secs) : "-",
-                rates ? String.format(Locale.ROOT, "%.1f", csvBytes / 1e6 / secs) : "-", j.peakRssMiB());
-    }
 
     private void details(RelayRun r, Spool s, boolean best) {
         line("jar %-22s exit %s; %d spool files (max rows in a file %d, %.1f MB of CSV); start -> 'Capturing on' %.2f s,"
@@ -464,6 +421,16 @@ class CaptureBenchIT {
                 v4, v6, tcp, udp);
     }
 
+    /** The CPU model from /proc/cpuinfo. */
+    private static String cpuModel() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("cpu?");
+        } catch (IOException e) {
+            return "cpu?";
+        }
+    }
+
     private static String loadAverage() {
         try {
             String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
@@ -471,16 +438,6 @@ class CaptureBenchIT {
         } catch (IOException | RuntimeException e) {
             return "n/a";
         }
-    }
-
-    private static String defaultMaxPacketsPerFile() {
-        Properties p = new Properties();
-        try (Reader r = Files.newBufferedReader(RelayRun.projectDir().resolve("application.properties"))) {
-            p.load(r);
-        } catch (IOException e) {
-            return "?";
-        }
-        return p.getProperty("sniffer.max-packets-per-file", "?");
     }
 
     private void line(String format, Object... args) {

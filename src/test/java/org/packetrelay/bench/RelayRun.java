@@ -27,6 +27,7 @@ import java.util.stream.Stream;
 final class RelayRun {
     static final List<String> JVM_ARGS = List.of("-Xmx256m", "-XX:+UseParallelGC", "-XX:+ExitOnOutOfMemoryError");
     private static final long CLK_TCK = 100; // USER_HZ on Linux
+    private static final java.util.regex.Pattern SPOOLED = java.util.regex.Pattern.compile("Spooled \\S+: (\\d+) packets");
 
     final String label;
     final Path workDir;
@@ -37,12 +38,16 @@ final class RelayRun {
     int exitCode = Integer.MIN_VALUE;
     long startNanos;
     volatile long capturingNanos;
+    /** The same instant as epoch milliseconds (to match JFR event times). */
+    volatile long capturingEpochMs;
     volatile long replayCompleteNanos;
     long exitNanos;
     volatile long maxRssKb = -1;
     volatile long hwmKb = -1;
     volatile long cpuTicks = -1;
     final List<String> logLines = new ArrayList<>();
+    /** Each "Spooled <file>: N packets" line: when it was read (System.nanoTime) and N. */
+    final List<long[]> spooled = new ArrayList<>();
     /** CPU ticks the whole machine spent busy during the run (all cores), from /proc/stat. */
     long machineBusyTicks = -1;
 
@@ -66,6 +71,12 @@ final class RelayRun {
     /** Runs the jar to its end (or kills it after {@code timeoutSeconds}). */
     static RelayRun run(String label, Path parent, Path pcap, Map<String, String> extraSettings, long timeoutSeconds)
             throws Exception {
+        return run(label, parent, jar(), pcap, extraSettings, List.of(), timeoutSeconds);
+    }
+
+    /** The same with another jar (an earlier build) and more JVM options (a JFR recording). */
+    static RelayRun run(String label, Path parent, Path jar, Path pcap, Map<String, String> extraSettings, List<String> jvmArgs,
+                        long timeoutSeconds) throws Exception {
         Files.createDirectories(parent);
         Path work = Files.createTempDirectory(parent, "relay-" + label.replaceAll("[^A-Za-z0-9]+", "-") + "-");
         Files.createDirectories(work.resolve("routes"));
@@ -84,9 +95,10 @@ final class RelayRun {
         settings.putAll(extraSettings);
         r.command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         r.command.addAll(JVM_ARGS);
+        r.command.addAll(jvmArgs);
         settings.forEach((k, v) -> r.command.add("-D" + k + "=" + v));
         r.command.add("-jar");
-        r.command.add(jar().toString());
+        r.command.add(jar.toString());
         r.execute(timeoutSeconds);
         return r;
     }
@@ -111,9 +123,16 @@ final class RelayRun {
                     long now = System.nanoTime();
                     if (capturingNanos == 0 && line.contains("Capturing on")) {
                         capturingNanos = now;
+                        capturingEpochMs = System.currentTimeMillis();
                     }
                     if (replayCompleteNanos == 0 && line.contains("Replay complete")) {
                         replayCompleteNanos = now;
+                    }
+                    java.util.regex.Matcher m = SPOOLED.matcher(line);
+                    if (m.find()) {
+                        synchronized (spooled) {
+                            spooled.add(new long[] {now, Long.parseLong(m.group(1))});
+                        }
                     }
                     out.write(line);
                     out.write('\n');
@@ -220,6 +239,23 @@ final class RelayRun {
     /** The "Replay complete" line to exit (Camel shutdown and JVM exit). */
     double shutdownSeconds() {
         return replayCompleteNanos == 0 ? Double.NaN : (exitNanos - replayCompleteNanos) / 1e9;
+    }
+
+    /**
+     * Packets per second between the first and the last spool file (files 2..n over the time between their log
+     * lines): the steady rate, without JVM start-up, JIT warm-up of the first file, and shutdown; NaN for under 3 files.
+     */
+    double steadyPacketsPerSecond() {
+        synchronized (spooled) {
+            if (spooled.size() < 3) {
+                return Double.NaN;
+            }
+            long packets = 0;
+            for (int i = 1; i < spooled.size(); i++) {
+                packets += spooled.get(i)[1];
+            }
+            return packets / ((spooled.get(spooled.size() - 1)[0] - spooled.get(0)[0]) / 1e9);
+        }
     }
 
     double cpuSeconds() {

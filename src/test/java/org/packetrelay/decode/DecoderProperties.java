@@ -48,6 +48,15 @@ final class DecoderProperties {
         other.appendCsv(again);
         assertArrayEquals(Arrays.copyOf(row.array(), row.length()), Arrays.copyOf(again.array(), again.length()),
                 "bytes after the captured length changed the row");
+        // the same packet in the middle of a bigger array (as the capture path decodes it, in its raw batch)
+        byte[] inside = new byte[PADDING.length + padded.length];
+        System.arraycopy(PADDING, 0, inside, 0, PADDING.length);
+        System.arraycopy(padded, 0, inside, PADDING.length, padded.length);
+        decoder.decode(in.dlt(), inside, PADDING.length, in.data().length, in.wireLength(), in.epochNanos(), in.digits(), "fuzz0", other);
+        again.setLength(0);
+        other.appendCsv(again);
+        assertArrayEquals(Arrays.copyOf(row.array(), row.length()), Arrays.copyOf(again.array(), again.length()),
+                "the packet at an offset in a bigger array gave another row");
 
         // 2. the fields every row has, and decode_error's shape
         assertEquals(in.wireLength(), rec.getNumber(Field.LENGTH));
