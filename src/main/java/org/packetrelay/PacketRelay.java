@@ -86,8 +86,17 @@ public final class PacketRelay {
         s.getInt("sender.timeout", 1, 86400);
         s.getInt("receiver.port", 1, 65535);
         String url = s.get("sender.url");
-        if (!url.startsWith("http://") && !url.startsWith("https://")) {
-            throw new IllegalArgumentException("bad setting sender.url='" + url + "': expected an http:// or https:// URL");
+        if (url.startsWith("kafka:")) {
+            if (url.length() == "kafka:".length() || url.contains("?")) {
+                throw new IllegalArgumentException("bad setting sender.url='" + url + "': expected kafka:<topic> (producer options go in"
+                                                   + " routes/upload.yaml, route post-kafka)");
+            }
+            if (roles.contains("sender") && s.get("sender.kafka.brokers").isEmpty()) {
+                throw new IllegalArgumentException("bad setting sender.kafka.brokers='': sender.url=" + url + " needs the brokers"
+                                                   + " (host:port[,...])");
+            }
+        } else if (!url.startsWith("http://") && !url.startsWith("https://")) {
+            throw new IllegalArgumentException("bad setting sender.url='" + url + "': expected an http:// or https:// URL, or kafka:<topic>");
         }
         s.getInt("sender.parallel-batches", 1, 64);
         s.getInt("sender.unhealthy-after", 1, 86400 * 365);

@@ -19,8 +19,7 @@ import java.util.function.Predicate;
  * bean binding hashes the body to cache method lookups, and a list's hash would read every record.
  */
 public final class RecordBatch extends AbstractList<BatchRecord> {
-    private final String file;
-    private final String keyPrefix;
+    private final BatchOrigin origin;
     /** The file row of local row 0. */
     private final long base;
     /** {@code [} + the rows' JSON objects joined by {@code ,} + {@code ]}; row i at [offsets[i], offsets[i + 1] - 1). */
@@ -36,14 +35,12 @@ public final class RecordBatch extends AbstractList<BatchRecord> {
     private int size;
     private volatile boolean cancelled;
 
-    RecordBatch(String file, String keyPrefix, long firstRow, byte[] json, int[] offsets, int rows) {
-        this(file, keyPrefix, firstRow, json, offsets, null, 0, rows, null);
+    RecordBatch(BatchOrigin origin, long firstRow, byte[] json, int[] offsets, int rows) {
+        this(origin, firstRow, json, offsets, null, 0, rows, null);
     }
 
-    private RecordBatch(String file, String keyPrefix, long base, byte[] json, int[] offsets, BatchRecord[] records, int lo,
-                        int hi, int[] kept) {
-        this.file = file;
-        this.keyPrefix = keyPrefix;
+    private RecordBatch(BatchOrigin origin, long base, byte[] json, int[] offsets, BatchRecord[] records, int lo, int hi, int[] kept) {
+        this.origin = origin;
         this.base = base;
         this.json = json;
         this.offsets = offsets;
@@ -56,7 +53,12 @@ public final class RecordBatch extends AbstractList<BatchRecord> {
 
     /** The spool file's name. */
     public String getFile() {
-        return file;
+        return origin.file();
+    }
+
+    /** The id of the host whose spool file this is (sender.host-id, else /etc/machine-id, else the host name). */
+    public String getHostId() {
+        return origin.host();
     }
 
     /** The first row of the file this batch spans (rows count from 0, the header not counted). */
@@ -70,7 +72,7 @@ public final class RecordBatch extends AbstractList<BatchRecord> {
     }
 
     public String getIdempotencyKey() {
-        return keyPrefix + getFirstRow() + "+" + getRowCount();
+        return origin.keyPrefix() + getFirstRow() + "+" + getRowCount();
     }
 
     /** The upload of the file stopped before this batch was posted; it is posted again when the file is retried. */
@@ -209,8 +211,8 @@ public final class RecordBatch extends AbstractList<BatchRecord> {
         int m = k[mid];
         int[] first = kept == null ? null : Arrays.copyOfRange(k, 0, mid);
         int[] second = kept == null ? null : Arrays.copyOfRange(k, mid, size);
-        return List.of(new RecordBatch(file, keyPrefix, base, json, offsets, records, lo, m, first),
-                new RecordBatch(file, keyPrefix, base, json, offsets, records, m, hi, second));
+        return List.of(new RecordBatch(origin, base, json, offsets, records, lo, m, first),
+                new RecordBatch(origin, base, json, offsets, records, m, hi, second));
     }
 
     @Override
@@ -225,6 +227,6 @@ public final class RecordBatch extends AbstractList<BatchRecord> {
 
     @Override
     public String toString() {
-        return "RecordBatch[" + file + " rows " + getFirstRow() + "+" + getRowCount() + ", " + size + " records]";
+        return "RecordBatch[" + origin.file() + " rows " + getFirstRow() + "+" + getRowCount() + ", " + size + " records]";
     }
 }

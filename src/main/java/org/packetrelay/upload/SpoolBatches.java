@@ -29,8 +29,7 @@ final class SpoolBatches implements Iterator<RecordBatch>, Closeable {
     private final SpoolTranscoder reader;
     private final FileProgress progress;
     private final int batchSize;
-    private final String file;
-    private final String keyPrefix;
+    private final BatchOrigin origin;
     private final int[] offsets;
     /** The batch buffer, handed on from file to file: a new one per file would live long enough to be promoted. */
     private final AtomicReference<SpoolTranscoder.Output> spare;
@@ -42,13 +41,12 @@ final class SpoolBatches implements Iterator<RecordBatch>, Closeable {
     private boolean afterNext;
     private boolean ended;
 
-    SpoolBatches(SpoolTranscoder reader, FileProgress progress, int batchSize, String file, String keyPrefix,
+    SpoolBatches(SpoolTranscoder reader, FileProgress progress, int batchSize, BatchOrigin origin,
                  AtomicReference<SpoolTranscoder.Output> spare) {
         this.reader = reader;
         this.progress = progress;
         this.batchSize = batchSize;
-        this.file = file;
-        this.keyPrefix = keyPrefix;
+        this.origin = origin;
         this.offsets = new int[batchSize + 1];
         this.nextRow = progress.getResumedAt();
         this.spare = spare;
@@ -73,7 +71,7 @@ final class SpoolBatches implements Iterator<RecordBatch>, Closeable {
                 progress.fail(taken, e);
                 ended = true;
             } catch (IOException e) {
-                progress.fail(taken, new UploadException(false, "cannot read " + file + ": " + e));
+                progress.fail(taken, new UploadException(false, "cannot read " + origin.file() + ": " + e));
                 ended = true;
             }
         }
@@ -114,21 +112,21 @@ final class SpoolBatches implements Iterator<RecordBatch>, Closeable {
             if (count > 0) {
                 offsets[count] = out.size() + 1;
                 out.put((byte) ']');
-                RecordBatch b = new RecordBatch(file, keyPrefix, nextRow, out.toByteArray(), Arrays.copyOf(offsets, count + 1), count);
+                RecordBatch b = new RecordBatch(origin, nextRow, out.toByteArray(), Arrays.copyOf(offsets, count + 1), count);
                 nextRow += count;
                 return b;
             }
         } catch (UploadException e) {
             progress.fail(taken, e);
         } catch (IOException e) {
-            progress.fail(taken, new UploadException(false, "cannot read " + file + ": " + e));
+            progress.fail(taken, new UploadException(false, "cannot read " + origin.file() + ": " + e));
         } finally {
             if (out.capacity() > KEEP_BUFFER_BYTES) {
                 out = new SpoolTranscoder.Output(1024 * batchSize + 16);
             }
         }
         ended = true;
-        RecordBatch nothing = new RecordBatch(file, keyPrefix, nextRow, new byte[] { '[', ']' }, new int[] { 2 }, 0);
+        RecordBatch nothing = new RecordBatch(origin, nextRow, new byte[] { '[', ']' }, new int[] { 2 }, 0);
         nothing.cancel();
         return nothing;
     }

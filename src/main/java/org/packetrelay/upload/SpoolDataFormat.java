@@ -75,7 +75,7 @@ public class SpoolDataFormat extends ServiceSupport implements DataFormat, DataF
         }
         FileProgress progress = new FileProgress(name, resumeAt, parallelBatches, batchSize, checkpoints);
         exchange.setProperty(FileProgress.PROPERTY, progress);
-        return new SpoolBatches(reader, progress, batchSize, name, BatchKeys.prefix(host, name), spareBuffer);
+        return new SpoolBatches(reader, progress, batchSize, BatchOrigin.of(host, name), spareBuffer);
     }
 
     @Override

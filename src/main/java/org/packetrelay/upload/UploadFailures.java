@@ -12,12 +12,15 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.http.base.HttpOperationFailedException;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.RetriableException;
 
 /**
  * What a failed batch means for its file, as one line for the log and the {@code .error} file. Transient (the file
  * is retried from failed_uploads/): connection errors, timeouts, TLS failures, 408, 429, 5xx. Permanent (the file
  * waits for a person): any other 4xx and 3xx, a spool file that cannot be read, a value a route step refused
- * (IllegalArgumentException: a record field of the wrong type or name). Anything else is taken as transient.
+ * (IllegalArgumentException: a record field of the wrong type or name), and Kafka's own refusals (an authorization or
+ * topic error, a record too large even alone). Kafka's retriable errors and anything else are taken as transient.
  * A TLS failure says so and names the setting to look at.
  */
 final class UploadFailures {
@@ -48,11 +51,15 @@ final class UploadFailures {
         Throwable root = e;
         SSLException tls = null;
         boolean refused = false;
+        boolean kafkaRetriable = false;
         while (true) {
             if (tls == null && root instanceof SSLException ssl) {
                 tls = ssl;
             }
             refused |= root instanceof IllegalArgumentException;
+            kafkaRetriable |= root instanceof RetriableException;
+            // Kafka's own refusals (authorization, an invalid topic, a record too large even alone) come back the same
+            refused |= root instanceof ApiException && !(root instanceof RetriableException);
             if (root.getCause() == null || root.getCause() == root) {
                 break;
             }
@@ -73,7 +80,7 @@ final class UploadFailures {
         // connection errors, timeouts, a redelivery refused while stopping, and what is not known: transient (tried
         // again, nothing is lost); a value refused by a route step (a record field, a bad argument) would fail the same
         // way on every attempt: permanent
-        return new UploadException(refused, what);
+        return new UploadException(refused && !kafkaRetriable, what);
     }
 
     /** What a TLS failure most likely means, naming the setting to look at. */

@@ -43,7 +43,7 @@ class RecordBatchTest {
         SpoolTranscoder t = new SpoolTranscoder(new ByteArrayInputStream(csv.toString().getBytes(StandardCharsets.UTF_8)), 1 << 16);
         FileProgress p = new FileProgress("packets_x.csv", 0, 1000, batchSize, null);
         List<RecordBatch> out = new ArrayList<>();
-        try (SpoolBatches it = new SpoolBatches(t, p, batchSize, "packets_x.csv", BatchKeys.prefix("host:1", "packets_x.csv"),
+        try (SpoolBatches it = new SpoolBatches(t, p, batchSize, BatchOrigin.of("host:1", "packets_x.csv"),
                 new AtomicReference<>())) {
             while (it.hasNext()) {
                 out.add(it.next());
