@@ -73,8 +73,10 @@ deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$need; fi
 
 # what the tests use besides: tshark (independent dissector), ping (ICMP traffic), iproute2, systemd-analyze (the
-# package's units are verified), adduser (the package's postinst, run in a throwaway root); dpkg-deb, setpriv,
-# unshare and nsenter are on every Debian machine
+# package's units are verified), adduser (the package's postinst, run in a throwaway root), PostgreSQL 15 (the
+# tests run their own server with initdb and pg_ctl: the package's own cluster is stopped if its install started
+# it, and not started at boot); dpkg-deb, setpriv, unshare and nsenter are on every Debian machine
+PG_BIN := /usr/lib/postgresql/15/bin
 test-deps:
 	@need=""; \
 	command -v tshark >/dev/null || need="$$need tshark"; \
@@ -82,8 +84,14 @@ test-deps:
 	command -v ip >/dev/null || need="$$need iproute2"; \
 	command -v systemd-analyze >/dev/null || need="$$need systemd"; \
 	[ -x /usr/sbin/adduser ] || need="$$need adduser"; \
+	[ -x $(PG_BIN)/initdb ] || need="$$need postgresql"; \
 	if [ -n "$$need" ]; then echo "installing:$$need"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$need; fi
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$need; \
+	  case "$$need" in *postgresql*) \
+	    for c in $$(pg_lsclusters -h 2>/dev/null | awk '$$4 == "online" { print $$1 "/" $$2 }'); do \
+	      $(SUDO) pg_ctlcluster $${c%/*} $${c#*/} stop; done; \
+	    for f in /etc/postgresql/*/*/start.conf; do [ -f "$$f" ] && echo manual | $(SUDO) tee "$$f" >/dev/null; done;; \
+	  esac; fi
 
 clean:
 	$(MVN) -q clean
