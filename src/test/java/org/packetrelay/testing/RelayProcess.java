@@ -143,6 +143,15 @@ public final class RelayProcess implements AutoCloseable {
         return Files.readString(stdout, StandardCharsets.UTF_8);
     }
 
+    /** What it wrote to stdout so far, "" when that cannot be read. */
+    public String outQuietly() {
+        try {
+            return out();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     public String err() throws IOException {
         return Files.readString(stderr, StandardCharsets.UTF_8);
     }
