@@ -62,7 +62,7 @@ public class UploadStatus {
             throw p.getFailure();
         }
         String name = p.getFile();
-        Files.deleteIfExists(Paths.get(logsDir, ".state", name + ".progress"));
+        new Checkpoints(Paths.get(logsDir, ".state")).delete(name);
         Files.deleteIfExists(Paths.get(logsDir, "failed_uploads", name + ".error"));
         exchange.setProperty(ROWS_UPLOADED, p.getRowsDone()); // for MoveFailures, should the move to processed/ fail
         filesProcessed.incrementAndGet();
