@@ -65,6 +65,8 @@ class SenderLifecycleIT {
             // a day between retries: only the one at start-up can take it
             awaitFile(dir.resolve("logs/processed/" + FILE), p);
             assertAllOnce(server, 1200);
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(dir.resolve("logs/.sender.lock"))), "the lock owner-only, like every file the relay makes");
         }
     }
 
