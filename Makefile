@@ -13,8 +13,8 @@ SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: run test jar deb bench fuzz soak status deps test-deps clean
 
 run: deps jar
-	@echo "packet-relay: ingest server http://127.0.0.1:8000, health/metrics http://127.0.0.1:9876/observe/{health,metrics}, spool ./logs"
-	@echo "packet-relay: JMX: run 'jconsole' and pick this process (remote JMX: see README, Management); 'make status' for spool counts"
+	@echo "packet-relay: ingest server http://127.0.0.1:8000, management http://127.0.0.1:9876/observe/{health,metrics,jolokia}, spool ./logs"
+	@echo "packet-relay: JMX over HTTP: /observe/jolokia (see README, Management); jconsole needs openjdk-17-jdk and a display; 'make status' for spool counts"
 	java $(JAVA_OPTS) -jar $(JAR)
 
 jar: $(JAR)
@@ -74,8 +74,10 @@ deps:
 
 # what the tests use besides: tshark (independent dissector), ping (ICMP traffic), iproute2, systemd-analyze (the
 # package's units are verified), adduser (the package's postinst, run in a throwaway root); dpkg-deb, setpriv,
-# unshare and nsenter are on every Debian machine
-test-deps:
+# unshare and nsenter are on every Debian machine; promtool (checks /observe/metrics) taken out of Debian's
+# prometheus package without installing a Prometheus server
+PROMTOOL := .tools/promtool
+test-deps: $(PROMTOOL)
 	@need=""; \
 	command -v tshark >/dev/null || need="$$need tshark"; \
 	command -v ping >/dev/null || need="$$need iputils-ping"; \
@@ -84,6 +86,12 @@ test-deps:
 	[ -x /usr/sbin/adduser ] || need="$$need adduser"; \
 	if [ -n "$$need" ]; then echo "installing:$$need"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$need; fi
+
+$(PROMTOOL):
+	@tmp=$$(mktemp -d) && cd $$tmp && \
+	{ apt-get download -qq prometheus 2>/dev/null || { $(SUDO) apt-get update -qq && apt-get download -qq prometheus; }; } && \
+	dpkg -x prometheus_*.deb x && install -D -m 755 x/usr/bin/promtool $(CURDIR)/$(PROMTOOL) && cd / && rm -rf $$tmp
+	@$(PROMTOOL) --version | head -1
 
 clean:
 	$(MVN) -q clean

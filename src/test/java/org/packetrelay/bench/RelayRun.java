@@ -93,6 +93,7 @@ final class RelayRun {
         settings.put("sniffer.file", pcap.toAbsolutePath().toString());
         settings.put("relay.logs-dir", r.logsDir.toString());
         settings.putAll(extraSettings);
+        settings.putIfAbsent("camel.management.port", "0"); // no management server: nothing collides on 9876
         r.command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         r.command.addAll(JVM_ARGS);
         r.command.addAll(jvmArgs);
