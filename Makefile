@@ -34,7 +34,8 @@ test: deps test-deps
 	$(MVN) verify
 
 # capture, decoder and upload benchmarks; the upload one posts to nginx when it is installed (a fast sink); the capture
-# ones compare with tcpdump (and tcpreplay for live capture); BENCH_PREVIOUS_JAR=path compares capture with an earlier build.
+# ones compare with tcpdump (and tcpreplay for live capture); BENCH_PREVIOUS_JAR=path compares capture with an earlier build
+# (run with the routes/ folder beside that jar, if there is one).
 # The upload bench runs an earlier build beside this one, pass by pass, and prints the ratios: UPLOAD_BASELINE is a git
 # revision (default: the last one whose sender was a single Java processor), empty for none. It is built in target/baseline.
 BENCH_PREVIOUS_JAR ?=
@@ -73,9 +74,11 @@ deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$need; fi
 
 # what the tests use besides: tshark (independent dissector), ping (ICMP traffic), iproute2, systemd-analyze (the
-# package's units are verified), adduser (the package's postinst, run in a throwaway root); dpkg-deb, setpriv,
-# unshare and nsenter are on every Debian machine; promtool (checks /observe/metrics) taken out of Debian's
-# prometheus package without installing a Prometheus server
+# package's units are verified), adduser (the package's postinst, run in a throwaway root), PostgreSQL 15 (the
+# tests run their own server with initdb and pg_ctl: the package's own cluster is stopped if its install started
+# it, and not started at boot); dpkg-deb, setpriv, unshare and nsenter are on every Debian machine; promtool
+# (checks /observe/metrics) taken out of Debian's prometheus package without installing a Prometheus server
+PG_BIN := /usr/lib/postgresql/15/bin
 PROMTOOL := .tools/promtool
 test-deps: $(PROMTOOL)
 	@need=""; \
@@ -84,8 +87,14 @@ test-deps: $(PROMTOOL)
 	command -v ip >/dev/null || need="$$need iproute2"; \
 	command -v systemd-analyze >/dev/null || need="$$need systemd"; \
 	[ -x /usr/sbin/adduser ] || need="$$need adduser"; \
+	[ -x $(PG_BIN)/initdb ] || need="$$need postgresql"; \
 	if [ -n "$$need" ]; then echo "installing:$$need"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$need; fi
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$need; \
+	  case "$$need" in *postgresql*) \
+	    for c in $$(pg_lsclusters -h 2>/dev/null | awk '$$4 == "online" { print $$1 "/" $$2 }'); do \
+	      $(SUDO) pg_ctlcluster $${c%/*} $${c#*/} stop; done; \
+	    for f in /etc/postgresql/*/*/start.conf; do [ -f "$$f" ] && echo manual | $(SUDO) tee "$$f" >/dev/null; done;; \
+	  esac; fi
 
 $(PROMTOOL):
 	@tmp=$$(mktemp -d) && cd $$tmp && \

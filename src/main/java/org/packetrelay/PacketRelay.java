@@ -40,6 +40,7 @@ public final class PacketRelay {
             Map.entry("receiver.max-bytes-in-flight", new int[] { 1, Integer.MAX_VALUE }),
             Map.entry("receiver.header-timeout", new int[] { 1, 86400 }),
             Map.entry("receiver.keep-alive-timeout", new int[] { 1, 86400 }),
+            Map.entry("receiver.kafka.consumers", new int[] { 1, 64 }),
             Map.entry("camel.management.port", new int[] { 0, 65535 }));
 
     private PacketRelay() {

@@ -17,6 +17,7 @@ import org.apache.camel.CamelContextAware;
 import org.apache.camel.Route;
 import org.packetrelay.pcap.PcapConsumer;
 import org.packetrelay.receiver.IngestStore;
+import org.packetrelay.receiver.KafkaIngest;
 import org.packetrelay.spool.Spool;
 import org.packetrelay.upload.UploadStatus;
 import org.slf4j.Logger;
@@ -125,6 +126,10 @@ public class RelayMetrics implements CamelContextAware {
             IngestStore s = m.bean("ingestStore", IngestStore.class);
             return s == null ? 0 : s.getRecordsStored();
         });
+        counter(registry, "packet_relay.receiver.kafka.batches", "Batches from Kafka stored (or found stored before)",
+                m -> kafka(m, KafkaIngest::getBatches));
+        counter(registry, "packet_relay.receiver.kafka.dead_lettered", "Batches from Kafka that could never be stored, sent to the dead-letter topic",
+                m -> kafka(m, KafkaIngest::getDeadLettered));
         Gauge.builder("packet_relay.spool.backlog.files", this, m -> m.backlog()[0])
                 .description("Spool files waiting for upload (pending_upload/ and failed_uploads/)").register(registry);
         Gauge.builder("packet_relay.spool.backlog.bytes", this, m -> m.backlog()[1])
@@ -134,6 +139,11 @@ public class RelayMetrics implements CamelContextAware {
     private static double uploader(RelayMetrics m, ToDoubleFunction<UploadStatus> f) {
         UploadStatus u = m.bean("uploadStatus", UploadStatus.class);
         return u == null ? 0 : f.applyAsDouble(u);
+    }
+
+    private static double kafka(RelayMetrics m, ToDoubleFunction<KafkaIngest> f) {
+        KafkaIngest k = m.bean("kafkaIngest", KafkaIngest.class);
+        return k == null ? 0 : f.applyAsDouble(k);
     }
 
     private void counter(MeterRegistry registry, String name, String description, ToDoubleFunction<RelayMetrics> f) {
@@ -163,6 +173,10 @@ public class RelayMetrics implements CamelContextAware {
         IngestStore st = bean("ingestStore", IngestStore.class);
         if (st != null && st.isActive()) {
             sb.append(" receiverStored=").append(st.getRecordsStored()).append(" receiverRejected=").append(st.getRejected());
+            KafkaIngest k = bean("kafkaIngest", KafkaIngest.class);
+            if (k != null && k.getBatches() + k.getDeadLettered() > 0) {
+                sb.append(" kafkaBatches=").append(k.getBatches()).append(" kafkaDeadLettered=").append(k.getDeadLettered());
+            }
         }
         long[] b = backlog();
         sb.append(" backlogFiles=").append(b[0]).append(" backlogBytes=").append(b[1]);

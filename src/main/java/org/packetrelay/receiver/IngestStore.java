@@ -30,11 +30,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The embedded ingest server's store: validates a POSTed batch (a JSON array of flat objects whose keys are the
+ * The embedded ingest server's store: validates a batch (a JSON array of flat objects whose keys are the
  * catalog's and whose values have the catalog's JSON types), and stores all its records in one transaction into
- * an SQL database (H2 by default; the JDBC URL is a setting, PostgreSQL works the same). A repeated
- * {@code Idempotency-Key} is answered 200 and not stored twice (a primary key on the key). A rejected batch is
- * never stored in part.
+ * an SQL database (H2 by default; the JDBC URL is a setting, PostgreSQL for a database shared by several
+ * receivers). A repeated {@code Idempotency-Key} is answered 200 and not stored twice (a primary key on the key,
+ * inserted in the same transaction). A rejected batch is never stored in part. {@link #ingest} is the one path
+ * of both a POST ({@link #process}) and a batch from Kafka ({@link KafkaIngest}).
+ * <p>
+ * A connection the database dropped (a restart, a network cut) is replaced when it is next borrowed, so the
+ * store works again once the database is back.
  */
 public class IngestStore implements Processor {
     private static final Logger LOG = LoggerFactory.getLogger(IngestStore.class);
@@ -51,7 +55,8 @@ public class IngestStore implements Processor {
     private int maxStringLength = 65_536;
     private long maxBodyBytes = 32L * 1024 * 1024;
     private int poolSize = 4;
-    private BlockingQueue<Connection> pool;
+    /** Connections, or null where one was dropped and is to be made again when borrowed. */
+    private BlockingQueue<Slot> pool;
     private String insertSql;
     private final AtomicLong recordsStored = new AtomicLong();
     private final AtomicLong batchesStored = new AtomicLong();
@@ -123,9 +128,7 @@ public class IngestStore implements Processor {
         }
         pool = new ArrayBlockingQueue<>(poolSize);
         for (int i = 0; i < poolSize; i++) {
-            Connection c = DriverManager.getConnection(jdbcUrl, jdbcUser, jdbcPassword);
-            c.setAutoCommit(false);
-            pool.add(c);
+            pool.add(new Slot());
         }
         createTables();
         ownerOnly();
@@ -159,12 +162,8 @@ public class IngestStore implements Processor {
         if (pool == null) {
             return;
         }
-        for (Connection c : pool) {
-            try {
-                c.close();
-            } catch (SQLException e) {
-                LOG.debug("closing: {}", e.getMessage());
-            }
+        for (Slot s : pool) {
+            s.drop();
         }
         pool = null;
     }
@@ -181,40 +180,121 @@ public class IngestStore implements Processor {
             });
         }
         ddl.append(')');
-        Connection c = borrow();
-        try (Statement st = c.createStatement()) {
-            st.execute(ddl.toString());
-            st.execute("CREATE TABLE IF NOT EXISTS ingest_batches (idempotency_key VARCHAR(" + MAX_KEY_LENGTH + ") PRIMARY KEY, "
-                       + "records INTEGER NOT NULL, received_at TIMESTAMP NOT NULL)");
-            c.commit();
+        String batches = "CREATE TABLE IF NOT EXISTS ingest_batches (idempotency_key VARCHAR(" + MAX_KEY_LENGTH + ") PRIMARY KEY, "
+                         + "records INTEGER NOT NULL, received_at TIMESTAMP NOT NULL)";
+        Slot slot = borrow();
+        try {
+            Connection c = slot.connection();
+            try (Statement st = c.createStatement()) {
+                st.execute(ddl.toString());
+                st.execute(batches);
+                c.commit();
+            } catch (SQLException e) {
+                // PostgreSQL: receivers starting at once on a new database race in CREATE TABLE IF NOT EXISTS (a
+                // unique violation in its catalog); the loser finds the tables made on its second try
+                c.rollback();
+                LOG.debug("creating the tables, once more: {}", e.getMessage());
+                try (Statement st = c.createStatement()) {
+                    st.execute(ddl.toString());
+                    st.execute(batches);
+                    c.commit();
+                }
+            }
         } finally {
-            pool.add(c);
+            giveBack(slot);
         }
     }
 
-    private Connection borrow() throws SQLException {
+    /** A pooled connection, made (again) when needed. */
+    private final class Slot {
+        private Connection connection;
+        /** Another connection was found dead: this one is checked before its next use. */
+        private volatile boolean suspect;
+
+        Connection connection() throws SQLException {
+            if (suspect) {
+                suspect = false;
+                if (connection != null && !valid()) {
+                    drop();
+                }
+            }
+            if (connection == null) {
+                Connection c = DriverManager.getConnection(jdbcUrl, jdbcUser, jdbcPassword);
+                c.setAutoCommit(false);
+                connection = c;
+            }
+            return connection;
+        }
+
+        /**
+         * After an error: a connection the database no longer answers on is closed, to be made again, and the idle
+         * ones are checked before their next use (a database restart ends them all).
+         */
+        void checkAfterError() {
+            if (connection == null || !valid()) {
+                if (connection != null) {
+                    LOG.warn("Database connection lost; connections are made again for the next batches");
+                }
+                drop();
+                for (Slot idle : pool) {
+                    idle.suspect = true;
+                }
+            }
+        }
+
+        private boolean valid() {
+            try {
+                return connection.isValid(2);
+            } catch (SQLException e) {
+                return false;
+            }
+        }
+
+        void drop() {
+            if (connection != null) {
+                try {
+                    connection.close();
+                } catch (SQLException e) {
+                    LOG.debug("closing: {}", e.getMessage());
+                }
+                connection = null;
+            }
+        }
+    }
+
+    private Slot borrow() throws SQLException {
         try {
-            Connection c = pool.poll(30, TimeUnit.SECONDS);
-            if (c == null) {
+            Slot s = pool.poll(30, TimeUnit.SECONDS);
+            if (s == null) {
                 throw new SQLException("no database connection free within 30 s");
             }
-            return c;
+            return s;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SQLException("interrupted");
         }
     }
 
+    private void giveBack(Slot s) {
+        pool.add(s);
+    }
+
     /** Rows in the packets table. */
     public long count() throws SQLException {
-        Connection c = borrow();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM packets")) {
-            rs.next();
-            long n = rs.getLong(1);
-            c.commit();
-            return n;
+        Slot slot = borrow();
+        try {
+            Connection c = slot.connection();
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM packets")) {
+                rs.next();
+                long n = rs.getLong(1);
+                c.commit();
+                return n;
+            }
+        } catch (SQLException e) {
+            slot.checkAfterError();
+            throw e;
         } finally {
-            pool.add(c);
+            giveBack(slot);
         }
     }
 
@@ -227,25 +307,41 @@ public class IngestStore implements Processor {
     public void process(Exchange exchange) throws Exception {
         // the HTTP checks (token, Content-Type, one Idempotency-Key header, the in-flight budget) are the IngestGate's
         Message in = exchange.getIn();
-        ByteBuffer body = body(in);
-        if (body.remaining() > maxBodyBytes) {
-            reply(exchange, 413, "{\"error\":\"body larger than " + maxBodyBytes + " bytes\"}");
-            return;
-        }
-        List<Object[]> records;
-        String key = in.getHeader(KEY, String.class);
+        Stored stored;
         try {
-            checkKey(key);
-            records = parse(body);
+            stored = ingest(in.getHeader(KEY, String.class), body(in));
         } catch (Rejected r) {
-            rejected.incrementAndGet();
             reply(exchange, r.status, "{\"error\":" + quote(r.getMessage()) + "}");
             return;
         }
-        if (store(key, records)) {
-            reply(exchange, 200, "{\"stored\":" + records.size() + "}");
-        } else {
+        if (stored.duplicate()) {
             reply(exchange, 200, "{\"stored\":0,\"duplicate\":true}");
+        } else {
+            reply(exchange, 200, "{\"stored\":" + stored.records() + "}");
+        }
+    }
+
+    /** What became of a batch: its records stored, or none because its key was stored before. */
+    public record Stored(int records, boolean duplicate) {
+    }
+
+    /**
+     * Validates a batch and stores it in one transaction with its key: the one path of HTTP and Kafka. A
+     * {@link Rejected} batch can never be stored (the reason and the HTTP status say why); an SQLException is the
+     * database's trouble (down, busy): the same batch may be stored when tried again.
+     */
+    Stored ingest(String key, ByteBuffer body) throws Rejected, SQLException {
+        List<Object[]> records;
+        try {
+            if (body.remaining() > maxBodyBytes) {
+                throw new Rejected(413, "body larger than " + maxBodyBytes + " bytes");
+            }
+            checkKey(key);
+            records = parse(body);
+            return store(key, records) ? new Stored(records.size(), false) : new Stored(0, true);
+        } catch (Rejected r) {
+            rejected.incrementAndGet();
+            throw r;
         }
     }
 
@@ -404,6 +500,12 @@ public class IngestStore implements Processor {
                     throw new Rejected(422, where + " has an unpaired surrogate (\\u" + Integer.toHexString(s.charAt(bad))
                                             + " at character " + bad + "): not Unicode text");
                 }
+                // PostgreSQL cannot store U+0000 in text; refused here whatever the database, so a batch one
+                // database takes is taken by all (a sender writes control characters as \\xHH anyway)
+                int nul = s.indexOf('\u0000');
+                if (nul >= 0) {
+                    throw new Rejected(422, where + " has a NUL character (\\u0000 at character " + nul + "): not storable text");
+                }
                 return s;
             }
         }
@@ -413,10 +515,15 @@ public class IngestStore implements Processor {
         return s == null ? "" : s.length() > 100 ? s.substring(0, 100) + "..." : s;
     }
 
-    /** Stores the records in one transaction; false when the key was stored before. */
-    boolean store(String key, List<Object[]> records) throws SQLException {
-        Connection c = borrow();
+    /**
+     * Stores the records in one transaction; false when the key was stored before. A value the database refuses
+     * (SQLSTATE class 22, a data exception) is a {@link Rejected}: it would be refused on every try.
+     */
+    boolean store(String key, List<Object[]> records) throws SQLException, Rejected {
+        Slot slot = borrow();
+        Connection c = null;
         try {
+            c = slot.connection();
             if (key != null) {
                 try (PreparedStatement ps = c.prepareStatement(
                         "INSERT INTO ingest_batches (idempotency_key, records, received_at) VALUES (?, ?, CURRENT_TIMESTAMP)")) {
@@ -465,10 +572,20 @@ public class IngestStore implements Processor {
             batchesStored.incrementAndGet();
             return true;
         } catch (SQLException e) {
-            c.rollback();
+            if (c != null) {
+                try {
+                    c.rollback();
+                } catch (SQLException lost) {
+                    e.addSuppressed(lost);
+                }
+            }
+            if (e.getSQLState() != null && e.getSQLState().startsWith("22")) {
+                throw new Rejected(422, "the database refused a value: " + cut(e.getMessage()));
+            }
+            slot.checkAfterError();
             throw e;
         } finally {
-            pool.add(c);
+            giveBack(slot);
         }
     }
 }

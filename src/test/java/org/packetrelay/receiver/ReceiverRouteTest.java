@@ -147,6 +147,13 @@ class ReceiverRouteTest {
     }
 
     @Test
+    void withoutKafkaBrokersNothingAboutKafkaRuns() {
+        assertTrue(context.getRoute("receiver") != null);
+        assertTrue(context.getRoute("receiver-kafka") == null, "receiver.kafka.brokers is empty: no Kafka consumer");
+        assertTrue(context.getEndpoints().stream().noneMatch(e -> e.getEndpointUri().startsWith("kafka:")), context.getEndpoints().toString());
+    }
+
+    @Test
     void storesTypedRecordsOncePerIdempotencyKeyAndRejectsBadBodiesWhole() throws Exception {
         HttpResponse<String> ok = post("k-1", batch(3, "/a,\"b\""));
         assertEquals(200, ok.statusCode(), ok.body());
