@@ -13,8 +13,8 @@ SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: run test jar deb bench fuzz soak status deps test-deps clean
 
 run: deps jar
-	@echo "packet-relay: ingest server http://127.0.0.1:8000, health/metrics http://127.0.0.1:9876/observe/{health,metrics}, spool ./logs"
-	@echo "packet-relay: JMX: run 'jconsole' and pick this process (remote JMX: see README, Management); 'make status' for spool counts"
+	@echo "packet-relay: ingest server http://127.0.0.1:8000, management http://127.0.0.1:9876/observe/{health,metrics,jolokia}, spool ./logs"
+	@echo "packet-relay: JMX over HTTP: /observe/jolokia (see README, Management); jconsole needs openjdk-17-jdk and a display; 'make status' for spool counts"
 	java $(JAVA_OPTS) -jar $(JAR)
 
 jar: $(JAR)
@@ -34,7 +34,8 @@ test: deps test-deps
 	$(MVN) verify
 
 # capture, decoder and upload benchmarks; the upload one posts to nginx when it is installed (a fast sink); the capture
-# ones compare with tcpdump (and tcpreplay for live capture); BENCH_PREVIOUS_JAR=path compares capture with an earlier build.
+# ones compare with tcpdump (and tcpreplay for live capture); BENCH_PREVIOUS_JAR=path compares capture with an earlier build
+# (run with the routes/ folder beside that jar, if there is one).
 # The upload bench runs an earlier build beside this one, pass by pass, and prints the ratios: UPLOAD_BASELINE is a git
 # revision (default: the last one whose sender was a single Java processor), empty for none. It is built in target/baseline.
 BENCH_PREVIOUS_JAR ?=
@@ -75,9 +76,11 @@ deps:
 # what the tests use besides: tshark (independent dissector), ping (ICMP traffic), iproute2, systemd-analyze (the
 # package's units are verified), adduser (the package's postinst, run in a throwaway root), PostgreSQL 15 (the
 # tests run their own server with initdb and pg_ctl: the package's own cluster is stopped if its install started
-# it, and not started at boot); dpkg-deb, setpriv, unshare and nsenter are on every Debian machine
+# it, and not started at boot); dpkg-deb, setpriv, unshare and nsenter are on every Debian machine; promtool
+# (checks /observe/metrics) taken out of Debian's prometheus package without installing a Prometheus server
 PG_BIN := /usr/lib/postgresql/15/bin
-test-deps:
+PROMTOOL := .tools/promtool
+test-deps: $(PROMTOOL)
 	@need=""; \
 	command -v tshark >/dev/null || need="$$need tshark"; \
 	command -v ping >/dev/null || need="$$need iputils-ping"; \
@@ -92,6 +95,12 @@ test-deps:
 	      $(SUDO) pg_ctlcluster $${c%/*} $${c#*/} stop; done; \
 	    for f in /etc/postgresql/*/*/start.conf; do [ -f "$$f" ] && echo manual | $(SUDO) tee "$$f" >/dev/null; done;; \
 	  esac; fi
+
+$(PROMTOOL):
+	@tmp=$$(mktemp -d) && cd $$tmp && \
+	{ apt-get download -qq prometheus 2>/dev/null || { $(SUDO) apt-get update -qq && apt-get download -qq prometheus; }; } && \
+	dpkg -x prometheus_*.deb x && install -D -m 755 x/usr/bin/promtool $(CURDIR)/$(PROMTOOL) && cd / && rm -rf $$tmp
+	@$(PROMTOOL) --version | head -1
 
 clean:
 	$(MVN) -q clean

@@ -1,8 +1,13 @@
 package org.packetrelay;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Map;
 import java.util.Set;
 
-import org.apache.camel.main.Main;
 import org.packetrelay.pcap.PcapComponent;
 import org.packetrelay.pcap.PcapEndpoint;
 import org.packetrelay.pcap.PcapException;
@@ -11,6 +16,33 @@ import org.packetrelay.pcap.PcapException;
 public final class PacketRelay {
     private static final Set<String> ROLES = Set.of("sniffer", "sender", "receiver");
 
+    /** Every numeric setting with its range, as the README gives it: {min, max}. */
+    static final Map<String, int[]> RANGES = Map.ofEntries(
+            Map.entry("relay.summary-interval", new int[] { 1, 86400 }),
+            Map.entry("sniffer.snaplen", new int[] { 64, 262144 }),
+            Map.entry("sniffer.save-interval", new int[] { 1, 86400 }),
+            Map.entry("sniffer.max-packets-per-file", new int[] { 1, 500_000 }),
+            Map.entry("sniffer.max-spool-mb", new int[] { 0, Integer.MAX_VALUE }),
+            Map.entry("sniffer.min-free-mb", new int[] { 0, Integer.MAX_VALUE }),
+            Map.entry("sender.batch-size", new int[] { 1, 100_000 }),
+            Map.entry("sender.max-retries", new int[] { 0, 1000 }),
+            Map.entry("sender.retry-delay", new int[] { 0, 86400 }),
+            Map.entry("sender.poll-interval", new int[] { 1, 86400 }),
+            Map.entry("sender.failed-retry-interval", new int[] { 1, 30 * 86400 }),
+            Map.entry("sender.timeout", new int[] { 1, 86400 }),
+            Map.entry("sender.parallel-batches", new int[] { 1, 64 }),
+            Map.entry("sender.unhealthy-after", new int[] { 1, 365 * 86400 }),
+            Map.entry("sender.prune-after-days", new int[] { 0, 36500 }),
+            Map.entry("receiver.port", new int[] { 1, 65535 }),
+            Map.entry("receiver.max-records-per-batch", new int[] { 1, 1_000_000 }),
+            Map.entry("receiver.max-string-length", new int[] { 1, Integer.MAX_VALUE }),
+            Map.entry("receiver.max-body-bytes", new int[] { 1, Integer.MAX_VALUE }),
+            Map.entry("receiver.max-bytes-in-flight", new int[] { 1, Integer.MAX_VALUE }),
+            Map.entry("receiver.header-timeout", new int[] { 1, 86400 }),
+            Map.entry("receiver.keep-alive-timeout", new int[] { 1, 86400 }),
+            Map.entry("receiver.kafka.consumers", new int[] { 1, 64 }),
+            Map.entry("camel.management.port", new int[] { 0, 65535 }));
+
     private PacketRelay() {
     }
 
@@ -18,14 +50,19 @@ public final class PacketRelay {
         if (args.length > 0 && "status".equals(args[0])) {
             System.exit(Status.print(Settings.load(), System.out));
         }
+        Settings settings = Settings.load();
         try {
-            preflight(Settings.load());
+            followReceiver(settings);
+            preflight(settings);
         } catch (IllegalArgumentException | IllegalStateException | PcapException e) {
             System.err.println("packet-relay: " + oneLine(e.getMessage()));
             System.exit(2);
         }
-        Main main = new Main(PacketRelay.class);
+        RelayMain main = new RelayMain();
         main.setDefaultPropertyPlaceholderLocation(Settings.LOCATIONS);
+        if (number(settings, "camel.management.port") == 0) {
+            main.addOverrideProperty("camel.management.enabled", "false");
+        }
         RelayControl.onShutdownRequest(main::completed);
         int code;
         try {
@@ -42,8 +79,68 @@ public final class PacketRelay {
         System.exit(code);
     }
 
+    /** The value of a numeric setting, checked against its range. */
+    static int number(Settings s, String key) {
+        int[] range = RANGES.get(key);
+        return s.getInt(key, range[0], range[1]);
+    }
+
     private static String oneLine(String s) {
         return String.valueOf(s).replaceAll("\\s*\\R\\s*", " ").strip();
+    }
+
+    /**
+     * With the receiver in this process and no sender.url of the user's, the sender posts to this receiver wherever
+     * receiver.host/receiver.port put it (and sniffer.ignore-tcp-to, {{sender.url}}, follows): a system property,
+     * so that these checks and Camel see the same value.
+     */
+    static void followReceiver(Settings s) {
+        if (s.get("relay.roles").contains("receiver") && !s.isSet("sender.url")) {
+            System.setProperty("sender.url", Settings.localReceiverUrl(s.get("receiver.host"), number(s, "receiver.port")));
+        }
+    }
+
+    /** sender.url: one case per kind of destination. */
+    static void checkSenderUrl(String url) {
+        String scheme = url.contains(":") ? url.substring(0, url.indexOf(':')) : "";
+        switch (scheme) {
+            case "http", "https" -> {
+                URI u;
+                try {
+                    u = new URI(url);
+                } catch (URISyntaxException e) {
+                    throw new IllegalArgumentException("bad setting sender.url='" + url + "': " + e.getReason()
+                                                       + " (expected " + scheme + "://host[:port]/path)");
+                }
+                if (u.getHost() == null || u.getHost().isEmpty()) {
+                    throw new IllegalArgumentException("bad setting sender.url='" + url + "': no host (expected " + scheme
+                                                       + "://host[:port]/path)");
+                }
+                if (u.getPort() > 65535) {
+                    throw new IllegalArgumentException("bad setting sender.url='" + url + "': port " + u.getPort()
+                                                       + " is not from 1 to 65535");
+                }
+            }
+            case "kafka" -> {
+                if (url.length() == "kafka:".length() || url.contains("?") || url.contains("/")) {
+                    throw new IllegalArgumentException("bad setting sender.url='" + url + "': expected kafka:<topic> (producer options"
+                                                       + " go in routes/upload.yaml, route post-kafka)");
+                }
+            }
+            default -> throw new IllegalArgumentException("bad setting sender.url='" + url
+                                                          + "': expected an http:// or https:// URL, or kafka:<topic>");
+        }
+    }
+
+    /** A port another process listens on: one line naming the setting, before Camel starts (Camel only logs it). */
+    static void checkPortFree(String setting, String host, int port, String advice) {
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true); // as Vert.x binds: a closed connection in TIME_WAIT does not count
+            probe.bind(new InetSocketAddress(host, port));
+        } catch (IOException e) {
+            throw new IllegalStateException(setting + "=" + port + ": cannot listen on " + host + ":" + port + " ("
+                                            + e.getMessage() + "): " + advice);
+        }
     }
 
     /** Validates the settings and, for the sniffer role, opens its capture sources once. */
@@ -72,36 +169,28 @@ public final class PacketRelay {
                 }
             }
         }
-        s.getInt("sniffer.snaplen", 64, 262144);
-        s.getInt("sniffer.save-interval", 1, 86400);
-        s.getInt("sniffer.max-packets-per-file", 1, 500_000);
-        s.getInt("sniffer.max-spool-mb", 0, Integer.MAX_VALUE);
-        s.getInt("sniffer.min-free-mb", 0, Integer.MAX_VALUE);
+        RANGES.keySet().stream().sorted().forEach(key -> number(s, key));
         s.getBool("sniffer.promiscuous");
-        s.getInt("sender.batch-size", 1, 100_000);
-        s.getInt("sender.max-retries", 1, 1000);
-        s.getInt("sender.retry-delay", 0, 86400);
-        s.getInt("sender.poll-interval", 1, 86400);
-        s.getInt("sender.failed-retry-interval", 1, 86400 * 30);
-        s.getInt("sender.timeout", 1, 86400);
-        s.getInt("receiver.port", 1, 65535);
-        String url = s.get("sender.url");
-        if (url.startsWith("kafka:")) {
-            if (url.length() == "kafka:".length() || url.contains("?")) {
-                throw new IllegalArgumentException("bad setting sender.url='" + url + "': expected kafka:<topic> (producer options go in"
-                                                   + " routes/upload.yaml, route post-kafka)");
-            }
-            if (roles.contains("sender") && s.get("sender.kafka.brokers").isEmpty()) {
-                throw new IllegalArgumentException("bad setting sender.kafka.brokers='': sender.url=" + url + " needs the brokers"
-                                                   + " (host:port[,...])");
-            }
-        } else if (!url.startsWith("http://") && !url.startsWith("https://")) {
-            throw new IllegalArgumentException("bad setting sender.url='" + url + "': expected an http:// or https:// URL, or kafka:<topic>");
+        checkSenderUrl(s.get("sender.url"));
+        if (roles.contains("sender") && s.get("sender.url").startsWith("kafka:") && s.get("sender.kafka.brokers").isEmpty()) {
+            throw new IllegalArgumentException("bad setting sender.kafka.brokers='': sender.url=" + s.get("sender.url")
+                                               + " needs the brokers (host:port[,...])");
         }
-        s.getInt("sender.parallel-batches", 1, 64);
-        s.getInt("sender.unhealthy-after", 1, 86400 * 365);
-        s.getInt("relay.summary-interval", 1, 86400);
-        s.getInt("sender.prune-after-days", 0, 36500);
+        int receiverPort = number(s, "receiver.port");
+        int managementPort = number(s, "camel.management.port");
+        boolean receiver = roles.contains("receiver");
+        boolean management = managementPort > 0 && s.getBool("camel.management.enabled");
+        if (receiver && management && receiverPort == managementPort) {
+            throw new IllegalArgumentException("bad setting camel.management.port=" + managementPort + ": receiver.port is the same");
+        }
+        if (receiver) {
+            checkPortFree("receiver.port", s.get("receiver.host"), receiverPort,
+                    "another process has it; set receiver.port, or leave out the receiver role");
+        }
+        if (management) {
+            checkPortFree("camel.management.port", s.get("camel.management.host"), managementPort,
+                    "another process has it (another packet-relay?); set camel.management.port, or 0 to turn the management server off");
+        }
         if (roles.contains("sender")) {
             org.packetrelay.upload.SenderTls.check(s);
             try {
@@ -116,7 +205,7 @@ public final class PacketRelay {
             ep.setFile(s.get("sniffer.file"));
             ep.setFilter(s.get("sniffer.filter"));
             ep.setIgnoreTcpTo(s.get("sniffer.ignore-tcp-to"));
-            ep.setSnaplen(s.getInt("sniffer.snaplen", 64, 262144));
+            ep.setSnaplen(number(s, "sniffer.snaplen"));
             ep.setPromiscuous(s.getBool("sniffer.promiscuous"));
             ep.validate();
         }

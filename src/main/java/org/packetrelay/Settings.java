@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Properties;
 
 /**
@@ -23,6 +24,8 @@ public final class Settings {
     public static final String LOCATIONS = "file:application.properties;optional=true,classpath:application.properties;optional=true";
 
     private final Properties file = new Properties();
+    /** The jar's built-in defaults, apart from {@code ./application.properties} (often a whole copy of them). */
+    private final Properties builtin = new Properties();
 
     private Settings() {
     }
@@ -31,11 +34,12 @@ public final class Settings {
         Settings s = new Settings();
         try (InputStream in = Settings.class.getClassLoader().getResourceAsStream("application.properties")) {
             if (in != null) {
-                s.file.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+                s.builtin.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot read the built-in application.properties: " + e.getMessage());
         }
+        s.file.putAll(s.builtin);
         Path local = Paths.get("application.properties");
         if (Files.isRegularFile(local)) {
             try (Reader r = Files.newBufferedReader(local, StandardCharsets.UTF_8)) {
@@ -45,6 +49,31 @@ public final class Settings {
             }
         }
         return s;
+    }
+
+    /**
+     * Whether the user set this key: a system property, an environment variable, or a value in
+     * {@code ./application.properties} other than the jar's (the Debian package installs a whole copy of the defaults).
+     */
+    public boolean isSet(String key) {
+        return System.getProperty(key) != null || System.getenv(envName(key)) != null
+               || !Objects.equals(file.getProperty(key), builtin.getProperty(key));
+    }
+
+    /**
+     * The URL of an ingest server on this host listening on {@code host:port} (receiver.host, receiver.port), with a
+     * wildcard host (0.0.0.0, ::) replaced by the loopback address a local client connects to.
+     */
+    public static String localReceiverUrl(String host, int port) {
+        if (host.isEmpty() || "0.0.0.0".equals(host)) {
+            host = "127.0.0.1";
+        } else if ("::".equals(host) || "[::]".equals(host)) {
+            host = "::1";
+        }
+        if (host.contains(":") && !host.startsWith("[")) {
+            host = "[" + host + "]";
+        }
+        return "http://" + host + ":" + port + "/ingest_packets";
     }
 
     public static String envName(String key) {

@@ -140,11 +140,6 @@ public class IngestStore implements Processor {
         }
         insertSql = "INSERT INTO packets (" + cols + ") VALUES (" + qs + ")";
         LOG.info("Ingest store ready: {} ({} records stored)", jdbcUrl.replaceAll("password=[^;&]*", "password=***"), count());
-        // Camel's YAML DSL makes its beans twice (an eager pre-parse, then the load; CAMEL-19846) and starts both, but
-        // stops only the second: a store holds no connection until its first batch, so the first one leaks none
-        for (Slot s : pool) {
-            s.drop();
-        }
     }
 
     /** An H2 file database holds captured traffic: its files and folder are made readable by the owner only. */

@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  *
  * <p>System properties: {@code bench.packets} (2400000), {@code bench.timeout} (600 s per run), {@code bench.keep}
  * (false: spool files are removed once counted), {@code bench.jar-runs} (2: the fastest gives the time, the largest
- * peak RSS the memory), {@code bench.previous-jar} (a jar to compare with), {@code bench.reuse-pcap} (false: reuse
+ * peak RSS the memory), {@code bench.previous-jar} (a jar to compare with; it runs with the {@code routes/} folder beside it, if any), {@code bench.reuse-pcap} (false: reuse
  * the pcap of an earlier run when it has the packets), {@code bench.routes} (glob of routes/ files to copy).
  */
 @Tag("bench")
@@ -281,10 +281,14 @@ class CaptureBenchIT {
         }
         double replayCpu = r.cpuSeconds() - fixed.cpuSeconds();
         double replayWall = r.totalSeconds() - fixed.totalSeconds();
-        line("CPU us per packet by stage (JFR CPU samples of one more run of the jar after 'Capturing on', %d samples): %sGC, JIT"
-             + " and unsampled %.2f; total %.2f us (the run's CPU minus the 1-packet run's: %.1f s in %.1f s, %.2f cores)",
-                samples.values().stream().mapToLong(Long::longValue).sum(), sb, (replayCpu - sampled) * 1e6 / PACKETS,
-                replayCpu * 1e6 / PACKETS, replayCpu, replayWall, replayCpu / replayWall);
+        long total = samples.values().stream().mapToLong(Long::longValue).sum();
+        StringBuilder shares = new StringBuilder();
+        samples.forEach((k, v) -> shares.append(String.format(Locale.ROOT, "%s %.0f %%, ", k, 100.0 * v / Math.max(1, total))));
+        line("CPU us per packet by stage (JFR CPU samples of one more run of the jar after 'Capturing on', %d samples): %s"
+             + "GC, JIT and unsampled %.2f; total %.2f us (the run's CPU minus the 1-packet run's: %.1f s in %.1f s, %.2f cores)",
+                total, sb, (replayCpu - sampled) * 1e6 / PACKETS, replayCpu * 1e6 / PACKETS, replayCpu, replayWall, replayCpu / replayWall);
+        line("  shares of the samples: %s(JFR samples at most 5 Java threads every 10 ms and one thread in native code every 20 ms,"
+             + " so the per-stage figures are lower bounds; the shares say where the time goes)", shares);
     }
 
     // ------------------------------------------------------------------ the jar's spool

@@ -73,6 +73,14 @@ class LiveCaptureBenchIT {
         Path dir = RelayProcess.newWorkDir("live-bench");
         if (jar != null) {
             Files.copy(jar, dir.resolve("packet-relay.jar")); // a jar in the work folder is the one RelayProcess runs
+            Path routes = jar.resolveSibling("routes"); // an earlier build runs with the routes beside it, if any
+            if (Files.isDirectory(routes)) {
+                try (java.util.stream.Stream<Path> s = Files.list(routes)) {
+                    for (Path r : s.toList()) {
+                        Files.copy(r, dir.resolve("routes").resolve(r.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            }
         }
         String filter = "ether dst " + MARK;
         Path pending = dir.resolve("logs/pending_upload");

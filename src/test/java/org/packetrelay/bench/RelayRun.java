@@ -82,7 +82,10 @@ final class RelayRun {
         Files.createDirectories(work.resolve("routes"));
         // bench.routes: a glob of the route files to copy (default every one, as a user's routes/ folder holds)
         PathMatcher routes = FileSystems.getDefault().getPathMatcher("glob:" + System.getProperty("bench.routes", "*"));
-        try (Stream<Path> s = Files.list(projectDir().resolve("routes"))) {
+        // an earlier build runs with the routes/ folder beside it, when there is one (its beans are its own)
+        Path routesDir = Files.isDirectory(jar.resolveSibling("routes")) && !jar.equals(jar()) ? jar.resolveSibling("routes")
+                : projectDir().resolve("routes");
+        try (Stream<Path> s = Files.list(routesDir)) {
             for (Path p : s.filter(x -> routes.matches(x.getFileName())).toList()) {
                 Files.copy(p, work.resolve("routes").resolve(p.getFileName()), StandardCopyOption.REPLACE_EXISTING);
             }
@@ -93,6 +96,7 @@ final class RelayRun {
         settings.put("sniffer.file", pcap.toAbsolutePath().toString());
         settings.put("relay.logs-dir", r.logsDir.toString());
         settings.putAll(extraSettings);
+        settings.putIfAbsent("camel.management.port", "0"); // no management server: nothing collides on 9876
         r.command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         r.command.addAll(JVM_ARGS);
         r.command.addAll(jvmArgs);

@@ -40,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * relay's CPU (in all, per record, by thread group). It asserts correctness only, never a timing.
  *
  * <p>For where the time goes it also measures: the sinks alone (a raw keep-alive socket client); camel-http alone in
- * this JVM (prepared bodies through a direct: route with ProducerTemplate.asyncSend, like FileUploader); the hot path in
+ * this JVM (prepared bodies through a direct: route with ProducerTemplate.asyncSend); the hot path in
  * process on one thread without HTTP ({@link UploadProfile}: the commons-csv + Jackson path it replaced, then
  * {@link SpoolTranscoder} skipping and writing batches, checked byte for byte against Jackson); and a JFR
  * profile of one more jar run ({@link UploadJfr}; parallel 4, against the JDK sink, which also counts the records in
@@ -76,7 +76,7 @@ class UploadBenchIT {
     private static final boolean KEEP = Boolean.getBoolean("bench.keep");
     /** A folder holding an earlier build (its target/packet-relay.jar and routes/) to run beside this one, pass by pass. */
     private static final String BASELINE = System.getProperty("bench.upload.baseline", "");
-    private static final int BATCH = 500; // sender.batch-size's default: FileUploader's batches
+    private static final int BATCH = 500; // sender.batch-size's default
 
     private final StringBuilder report = new StringBuilder();
     private final List<String> failures = new ArrayList<>();
@@ -423,7 +423,7 @@ class UploadBenchIT {
         }
     }
 
-    /** camel-http in this JVM as FileUploader uses it: {@code requests} POSTs of {@code body}, up to {@code window} in flight. */
+    /** camel-http in this JVM: {@code requests} POSTs of {@code body}, up to {@code window} in flight. */
     private static double camelHttpAlone(String url, byte[] body, int records, int window, int requests, String tag) throws Exception {
         try (CamelContext ctx = new DefaultCamelContext()) {
             ctx.addRoutes(new RouteBuilder() {

@@ -120,6 +120,7 @@ final class UploadRelayRun {
         cmd.add("-Dsender.url=" + sink.url());
         cmd.add("-Dsender.poll-interval=1");
         cmd.add("-Dsender.parallel-batches=" + parallel);
+        cmd.add("-Dcamel.management.port=0"); // no management server: nothing collides on 9876
         cmd.add("-jar");
         cmd.add(jar.toString());
         Files.writeString(workDir.resolve("command.txt"), String.join(" ", cmd) + "\n");

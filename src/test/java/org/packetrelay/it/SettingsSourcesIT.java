@@ -75,4 +75,22 @@ class SettingsSourcesIT {
             }
         }
     }
+
+    /** SENDER_URL and SENDER_BATCH_SIZE in the environment win over the working folder's application.properties. */
+    @Test
+    void anEnvironmentVariableOverridesTheWorkingFoldersApplicationProperties() throws Exception {
+        Path dir = RelayProcess.newWorkDir("env-over-file");
+        SpoolFiles.writeReady(dir.resolve("logs/pending_upload"), "packets_20260101_000000_000.csv", 300);
+        try (IngestServer server = new IngestServer(Traffic.freePort())) {
+            Files.writeString(dir.resolve("application.properties"), "relay.roles=sender\nsender.poll-interval=1\nsender.batch-size=7\n"
+                                                                  + "sender.url=http://127.0.0.1:" + Traffic.freePort() + "/nobody-listens\n");
+            try (RelayProcess p = RelayProcess.start(dir, Map.of(), List.of(), List.of(),
+                    Map.of("SENDER_URL", server.url(), "SENDER_BATCH_SIZE", "50"))) {
+                awaitFile(dir.resolve("logs/processed/packets_20260101_000000_000.csv"), p);
+                assertEquals(300, server.recordsStored(), p.tail());
+                assertEquals(50, server.maxBatch(), "SENDER_BATCH_SIZE=50 over the file's 7");
+                assertEquals(6, server.requests(), "300 records in batches of 50");
+            }
+        }
+    }
 }

@@ -1,5 +1,7 @@
 package org.packetrelay.it;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -13,10 +15,9 @@ import org.packetrelay.testing.Traffic;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Start-up problems end the process with one clear line on stderr and a non-zero exit, no stack trace. */
+/** Start-up problems end the process with one clear line on stderr and exit code 2, no stack trace. */
 class StartupErrorsIT {
 
     private static void assertOneLineError(Map<String, String> settings, List<String> jvmArgs, List<String> prefix,
@@ -29,7 +30,7 @@ class StartupErrorsIT {
         try (RelayProcess p = RelayProcess.start(dir, settings, jvmArgs, prefix)) {
             int code = p.waitFor(60);
             String err = p.err().strip();
-            assertNotEquals(0, code, "exit code; stderr: " + err);
+            assertEquals(2, code, "exit code; stderr: " + err);
             List<String> lines = err.lines().toList();
             assertEquals(1, lines.size(), "one line on stderr, got: " + err);
             assertTrue(lines.get(0).startsWith("packet-relay: "), err);
@@ -72,6 +73,34 @@ class StartupErrorsIT {
         assertOneLineError(Map.of("relay.roles", "sender", "sender.url", "ftp://x"), "bad setting sender.url");
         assertOneLineError(Map.of("relay.roles", "sender", "camel.main.routes-include-pattern", "file:/nonexistent/routes/*.yaml"),
                 "no route folder /nonexistent/routes");
+    }
+
+    @Test
+    void badSenderUrlAndRanges() throws Exception {
+        assertOneLineError(Map.of("relay.roles", "sender", "sender.url", "http://"), "bad setting sender.url='http://': ");
+        assertOneLineError(Map.of("relay.roles", "sender", "sender.url", "https:///ingest_packets"), "no host");
+        assertOneLineError(Map.of("relay.roles", "sender", "sender.max-retries", "-1"),
+                "bad setting sender.max-retries='-1': expected a whole number from 0 to 1000");
+        assertOneLineError(Map.of("relay.roles", "sniffer", "camel.management.port", "65536"),
+                "bad setting camel.management.port='65536': expected a whole number from 0 to 65535");
+        int port = Traffic.freePort();
+        assertOneLineError(Map.of("relay.roles", "receiver", "receiver.port", String.valueOf(port), "camel.management.port",
+                String.valueOf(port)), "bad setting camel.management.port=" + port + ": receiver.port is the same");
+    }
+
+    /** A port another process listens on: one line naming the setting, exit 2 (Camel alone logs it and runs on). */
+    @Test
+    void busyPorts() throws Exception {
+        try (ServerSocket busy = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            int port = busy.getLocalPort();
+            assertOneLineError(Map.of("relay.roles", "receiver", "receiver.port", String.valueOf(port)),
+                    "receiver.port=" + port + ": cannot listen on 127.0.0.1:" + port + " (Address already in use)");
+            assertOneLineError(Map.of("relay.roles", "receiver", "receiver.port", String.valueOf(Traffic.freePort()),
+                    "camel.management.port", String.valueOf(port)),
+                    "camel.management.port=" + port + ": cannot listen on 127.0.0.1:" + port + " (Address already in use)");
+            assertOneLineError(Map.of("relay.roles", "sniffer", "sniffer.interfaces", "lo", "camel.management.port", String.valueOf(port)),
+                    "set camel.management.port, or 0 to turn the management server off");
+        }
     }
 
     /** A bad sender.tls.* store: one line naming the setting, exit 2, and the password is not printed. */

@@ -144,7 +144,7 @@ class SpoolTranscoderTest {
 
     // ------------------------------------------------------------------------------------------------ running it
 
-    /** Batches of up to {@code batch} rows as FileUploader makes them ([ + rows joined by , + ]), after skipping. */
+    /** Batches of up to {@code batch} rows as the spool format makes them ([ + rows joined by , + ]), after skipping. */
     private static List<byte[]> transcode(byte[] content, int buffer, long skip, int batch) throws IOException, SpoolFormatException {
         List<byte[]> bodies = new ArrayList<>();
         SpoolTranscoder.Output out = new SpoolTranscoder.Output(16);

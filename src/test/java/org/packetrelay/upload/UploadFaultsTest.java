@@ -144,7 +144,7 @@ class UploadFaultsTest {
             String name = "packets_20260102_000200_000.csv";
             SERVER.faults(r -> r.key() != null && r.key().contains(name) ? Fault.status(301, Map.of("Location", ELSEWHERE.url()), "moved") : null);
             SpoolFixtures.write(PENDING, name, 10, "redirect");
-            await(() -> Files.exists(FAILED.resolve(name + ".error")), 30_000, "permanent failure");
+            await(() -> Files.exists(FAILED.resolve(name + ".error")) && Files.exists(FAILED.resolve(name)), 30_000, "permanent failure");
             String error = Files.readString(FAILED.resolve(name + ".error"));
             assertTrue(error.contains("HTTP 301") && error.contains(ELSEWHERE.url()), error);
             assertEquals(0, ELSEWHERE.requests(), "nothing (and no token) sent where the redirect points");
@@ -202,7 +202,7 @@ class UploadFaultsTest {
             String name = "packets_20260102_000600_000.csv";
             SERVER.faults(r -> r.key() != null && r.key().contains(name) ? Fault.status(400, "{\"error\":\"no\"}") : null);
             SpoolFixtures.write(PENDING, name, 10, "secret");
-            await(() -> Files.exists(FAILED.resolve(name + ".error")), 30_000, "permanent failure");
+            await(() -> Files.exists(FAILED.resolve(name + ".error")) && Files.exists(FAILED.resolve(name)), 30_000, "permanent failure");
             assertFalse(Files.readString(FAILED.resolve(name + ".error")).contains(TOKEN));
             MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
             int read = 0;

@@ -206,7 +206,8 @@ class UploadRouteTest {
                 { "003", "empty file" },
                 { "004", "line 2: dst_port is 'https', expected an integer" } }) {
             Path err = FAILED.resolve("packets_20260101_000500_" + c[0] + ".csv.error");
-            await(() -> Files.exists(err), 10_000, err.toString());
+            // the .error is written as the failure is recorded, the file moved when the consumer completes it
+            await(() -> Files.exists(err) && Files.exists(FAILED.resolve("packets_20260101_000500_" + c[0] + ".csv")), 10_000, err.toString());
             String text = Files.readString(err);
             assertTrue(text.contains(c[1]), c[0] + ": " + text);
             assertTrue(Files.exists(FAILED.resolve("packets_20260101_000500_" + c[0] + ".csv")), "file kept");
@@ -251,7 +252,7 @@ class UploadRouteTest {
         server.maxRecordsPerRequest(0);
         String name = "packets_20260101_000600_000.csv";
         SpoolFixtures.write(PENDING, name, 3, "single413");
-        await(() -> Files.exists(FAILED.resolve(name + ".error")), 30_000, "the file failed");
+        await(() -> Files.exists(FAILED.resolve(name + ".error")) && Files.exists(FAILED.resolve(name)), 30_000, "the file failed");
         String error = Files.readString(FAILED.resolve(name + ".error"));
         assertTrue(error.contains("HTTP 413"), error);
         // 3 -> 1 + 2; the 1 fails for good: nothing more is tried
@@ -274,7 +275,7 @@ class UploadRouteTest {
         assertExactlyOnce(server, "afterfifo", 20);
         for (String n : new String[] { fifo, link }) {
             Path err = FAILED.resolve(n + ".error");
-            await(() -> Files.exists(err), 10_000, err.toString());
+            await(() -> Files.exists(err) && Files.exists(FAILED.resolve(n), java.nio.file.LinkOption.NOFOLLOW_LINKS), 10_000, err.toString());
             String text = Files.readString(err);
             assertTrue(text.contains("only regular files are uploaded"), text);
             assertFalse(text.contains("root:"), "nothing of /etc/passwd: " + text);
@@ -305,7 +306,7 @@ class UploadRouteTest {
         server.faults(r -> r.key() != null && r.key().endsWith(name + ":500+500") && !fixed.get() && posts.incrementAndGet() > 0
                 ? Fault.status(400, "{\"error\":\"refused\"}") : null);
         SpoolFixtures.write(PENDING, name, 1200, "byhand");
-        await(() -> Files.exists(FAILED.resolve(name + ".error")), 30_000, "permanent failure");
+        await(() -> Files.exists(FAILED.resolve(name + ".error")) && Files.exists(FAILED.resolve(name)), 30_000, "permanent failure");
         String error = Files.readString(FAILED.resolve(name + ".error"));
         assertTrue(error.contains("rows uploaded before: 500"), "batch 0 got its 2xx: " + error);
         // the person's fix, as the README says: the file back into pending_upload/ with a new marker
