@@ -34,14 +34,20 @@ test: deps test-deps
 	$(MVN) verify
 
 # capture, decoder and upload benchmarks; the upload one posts to nginx when it is installed (a fast sink); the capture
-# ones compare with tcpdump (and tcpreplay for live capture); BENCH_PREVIOUS_JAR=path compares with an earlier build
-# (run with the routes/ folder beside that jar, if there is one)
+# ones compare with tcpdump (and tcpreplay for live capture); BENCH_PREVIOUS_JAR=path compares capture with an earlier build
+# (run with the routes/ folder beside that jar, if there is one).
+# The upload bench runs an earlier build beside this one, pass by pass, and prints the ratios: UPLOAD_BASELINE is a git
+# revision (default: the last one whose sender was a single Java processor), empty for none. It is built in target/baseline.
 BENCH_PREVIOUS_JAR ?=
+UPLOAD_BASELINE ?= 0d42a94
 bench: deps test-deps
 	@command -v nginx >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx-light || echo "no nginx: the upload bench uses a JDK sink"; }
 	@command -v tcpdump >/dev/null && command -v tcpreplay >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq tcpdump tcpreplay; }
+	@if [ -n "$(UPLOAD_BASELINE)" ]; then echo "building the upload baseline $(UPLOAD_BASELINE) in target/baseline"; \
+	  rm -rf target/baseline && mkdir -p target/baseline && git archive $(UPLOAD_BASELINE) | tar -x -C target/baseline && \
+	  (cd target/baseline && $(MVN) -q package -DskipTests); fi
 	$(MVN) verify -Dsurefire.groups=bench -Dsurefire.excludedGroups=none -Dsurefire.failIfNoSpecifiedTests=false -Dfuzz.skip=true \
-	  -Dbench.previous-jar=$(BENCH_PREVIOUS_JAR)
+	  -Dbench.previous-jar=$(BENCH_PREVIOUS_JAR) $(if $(UPLOAD_BASELINE),-Dbench.upload.baseline=$(CURDIR)/target/baseline)
 
 # coverage-guided fuzzing of the decoder (Jazzer) for FUZZ_TIME seconds; make test runs the same for 45 s.
 # Findings: target/fuzz/crashes/ (see README, "Fuzzing"); what it learnt stays in target/fuzz/corpus for the next run

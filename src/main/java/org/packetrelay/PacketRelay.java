@@ -121,7 +121,14 @@ public final class PacketRelay {
                                                        + " is not from 1 to 65535");
                 }
             }
-            default -> throw new IllegalArgumentException("bad setting sender.url='" + url + "': expected an http:// or https:// URL");
+            case "kafka" -> {
+                if (url.length() == "kafka:".length() || url.contains("?") || url.contains("/")) {
+                    throw new IllegalArgumentException("bad setting sender.url='" + url + "': expected kafka:<topic> (producer options"
+                                                       + " go in routes/upload.yaml, route post-kafka)");
+                }
+            }
+            default -> throw new IllegalArgumentException("bad setting sender.url='" + url
+                                                          + "': expected an http:// or https:// URL, or kafka:<topic>");
         }
     }
 
@@ -165,6 +172,10 @@ public final class PacketRelay {
         RANGES.keySet().stream().sorted().forEach(key -> number(s, key));
         s.getBool("sniffer.promiscuous");
         checkSenderUrl(s.get("sender.url"));
+        if (roles.contains("sender") && s.get("sender.url").startsWith("kafka:") && s.get("sender.kafka.brokers").isEmpty()) {
+            throw new IllegalArgumentException("bad setting sender.kafka.brokers='': sender.url=" + s.get("sender.url")
+                                               + " needs the brokers (host:port[,...])");
+        }
         int receiverPort = number(s, "receiver.port");
         int managementPort = number(s, "camel.management.port");
         boolean receiver = roles.contains("receiver");
@@ -183,7 +194,7 @@ public final class PacketRelay {
         if (roles.contains("sender")) {
             org.packetrelay.upload.SenderTls.check(s);
             try {
-                org.packetrelay.upload.FileUploader.lockSpool(java.nio.file.Paths.get(s.get("relay.logs-dir")));
+                org.packetrelay.upload.SenderLock.lock(java.nio.file.Paths.get(s.get("relay.logs-dir")));
             } catch (java.io.IOException e) {
                 throw new IllegalStateException("cannot lock the spool folder " + s.get("relay.logs-dir") + ": " + e.getMessage());
             }

@@ -14,7 +14,7 @@ import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
 import org.packetrelay.pcap.PcapConsumer;
 import org.packetrelay.spool.Spool;
-import org.packetrelay.upload.FileUploader;
+import org.packetrelay.upload.UploadStatus;
 
 /**
  * {@code /observe/health}: DOWN when the sniffer captures on no interface, when the spool folder is not writable or full,
@@ -77,7 +77,7 @@ public class RelayHealthCheck extends AbstractHealthCheck {
             }
         }
         if (roles.contains("sender") && isRunning("upload")) {
-            FileUploader u = getCamelContext().getRegistry().lookupByNameAndType("uploader", FileUploader.class);
+            UploadStatus u = getCamelContext().getRegistry().lookupByNameAndType("uploadStatus", UploadStatus.class);
             if (u != null) {
                 long since = u.getFailingSinceMillis();
                 builder.detail("upload.lastResult", u.getLastResult());

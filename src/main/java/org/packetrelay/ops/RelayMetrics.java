@@ -19,7 +19,7 @@ import org.packetrelay.pcap.PcapConsumer;
 import org.packetrelay.receiver.IngestStore;
 import org.packetrelay.receiver.KafkaIngest;
 import org.packetrelay.spool.Spool;
-import org.packetrelay.upload.FileUploader;
+import org.packetrelay.upload.UploadStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -117,11 +117,11 @@ public class RelayMetrics implements CamelContextAware {
             Spool s = m.bean("spool", Spool.class);
             return s == null ? 0 : s.getFilesSpooled();
         });
-        counter(registry, "packet_relay.files.processed", "Spool files uploaded completely", m -> uploader(m, FileUploader::getFilesProcessed));
-        counter(registry, "packet_relay.files.failed", "Upload attempts of a file that failed", m -> uploader(m, FileUploader::getFilesFailed));
-        counter(registry, "packet_relay.batches.posted", "Batches posted (after redeliveries)", m -> uploader(m, FileUploader::getBatchesPosted));
-        counter(registry, "packet_relay.batches.retried", "Batches that needed redelivery", m -> uploader(m, FileUploader::getBatchesRetried));
-        counter(registry, "packet_relay.records.uploaded", "Records that got a 2xx", m -> uploader(m, FileUploader::getRecordsUploaded));
+        counter(registry, "packet_relay.files.processed", "Spool files uploaded completely", m -> uploader(m, UploadStatus::getFilesProcessed));
+        counter(registry, "packet_relay.files.failed", "Upload attempts of a file that failed", m -> uploader(m, UploadStatus::getFilesFailed));
+        counter(registry, "packet_relay.batches.posted", "Batches posted (after redeliveries)", m -> uploader(m, UploadStatus::getBatchesPosted));
+        counter(registry, "packet_relay.batches.retried", "Batches that needed redelivery", m -> uploader(m, UploadStatus::getBatchesRetried));
+        counter(registry, "packet_relay.records.uploaded", "Records that got a 2xx", m -> uploader(m, UploadStatus::getRecordsUploaded));
         counter(registry, "packet_relay.receiver.records.stored", "Records stored by the embedded ingest server", m -> {
             IngestStore s = m.bean("ingestStore", IngestStore.class);
             return s == null ? 0 : s.getRecordsStored();
@@ -136,8 +136,8 @@ public class RelayMetrics implements CamelContextAware {
                 .description("Bytes of spool files waiting for upload").baseUnit("bytes").register(registry);
     }
 
-    private static double uploader(RelayMetrics m, ToDoubleFunction<FileUploader> f) {
-        FileUploader u = m.bean("uploader", FileUploader.class);
+    private static double uploader(RelayMetrics m, ToDoubleFunction<UploadStatus> f) {
+        UploadStatus u = m.bean("uploadStatus", UploadStatus.class);
         return u == null ? 0 : f.applyAsDouble(u);
     }
 
@@ -165,7 +165,7 @@ public class RelayMetrics implements CamelContextAware {
         if (spool != null && !caps.isEmpty()) {
             sb.append(" filesSpooled=").append(spool.getFilesSpooled());
         }
-        FileUploader u = bean("uploader", FileUploader.class);
+        UploadStatus u = bean("uploadStatus", UploadStatus.class);
         if (u != null && u.isActive()) {
             sb.append(" filesUploaded=").append(u.getFilesProcessed()).append(" uploadFailures=").append(u.getFilesFailed())
               .append(" recordsUploaded=").append(u.getRecordsUploaded()).append(" batchesRetried=").append(u.getBatchesRetried());

@@ -4,8 +4,9 @@ import java.net.URI;
 
 /**
  * The BPF filter libpcap gets: the user's {@code filter} and, when capturing live, {@code not (tcp and host H and
- * port P)} for each URL of {@code ignoreTcpTo} whose host is an IP address or localhost (the relay's own uploads would
- * otherwise be captured, spooled and uploaded again). A replay applies {@code filter} alone.
+ * port P)} for each URL (or {@code host:port}, as Kafka brokers are given) of {@code ignoreTcpTo} whose host is an IP
+ * address or localhost (the relay's own uploads would otherwise be captured, spooled and uploaded again). A replay
+ * applies {@code filter} alone.
  */
 final class CaptureFilter {
     private CaptureFilter() {
@@ -28,11 +29,14 @@ final class CaptureFilter {
         return filter == null ? not.toString() : "(" + filter + ") and " + not;
     }
 
-    /** {@code not (tcp and (host H) and port P)} for one URL; null for none (not a URL, or a host name). */
+    /**
+     * {@code not (tcp and (host H) and port P)} for one URL or {@code host:port} (a Kafka broker); null for none (not a
+     * URL, or a host name).
+     */
     private static String notTcpTo(String url) {
         URI uri;
         try {
-            uri = URI.create(url);
+            uri = URI.create(url.contains("://") || url.startsWith("kafka:") ? url : "tcp://" + url);
         } catch (IllegalArgumentException e) {
             return null; // not a URL: nothing to ignore
         }

@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
+import org.packetrelay.spool.Spool;
+
 /**
  * Upload progress per spool file, kept in {@code <logs-dir>/.state/<file>.progress}: how many leading rows got a
  * 2xx. Keyed by file name, so it follows a file from pending_upload/ to failed_uploads/ and back. Written as a
@@ -37,10 +39,17 @@ public final class Checkpoints {
     }
 
     public void save(String name, long rowsDone) throws IOException {
-        Files.createDirectories(dir, org.packetrelay.spool.Spool.OWNER_ONLY_DIR);
-        Path tmp = dir.resolve(name + ".progress.tmp");
-        Files.writeString(tmp, "rows=" + rowsDone + "\n", StandardCharsets.US_ASCII);
-        Files.move(tmp, file(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Files.createDirectories(dir, Spool.OWNER_ONLY_DIR);
+        write(file(name), "rows=" + rowsDone + "\n");
+    }
+
+    /** Replaces {@code target} with {@code text} (UTF-8) as a whole: a temp file, owner-only like the spool, renamed. */
+    static void write(Path target, String text) throws IOException {
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        Files.deleteIfExists(tmp);
+        Files.createFile(tmp, Spool.OWNER_ONLY);
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     public void delete(String name) throws IOException {

@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.spi.ExceptionHandler;
+import org.packetrelay.spool.Spool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,11 +21,11 @@ import org.slf4j.LoggerFactory;
 public class MoveFailures implements ExceptionHandler {
     private static final Logger LOG = LoggerFactory.getLogger(MoveFailures.class);
 
-    private FileUploader uploader;
+    private String logsDir = "logs";
     private final AtomicLong failures = new AtomicLong();
 
-    public void setUploader(FileUploader uploader) {
-        this.uploader = uploader;
+    public void setLogsDir(String logsDir) {
+        this.logsDir = logsDir;
     }
 
     /** Moves (or marker deletions) that failed. */
@@ -54,14 +55,14 @@ public class MoveFailures implements ExceptionHandler {
         String name = file.getFileName().toString();
         Path marker = file.resolveSibling(name + ".ready");
         try {
-            Long rows = exchange.getProperty(FileUploader.ROWS_UPLOADED, Long.class);
-            if (rows != null && !exchange.isFailed() && uploader != null) {
-                uploader.checkpointUploaded(name, rows);
+            Long rows = exchange.getProperty(UploadStatus.ROWS_UPLOADED, Long.class);
+            if (rows != null && !exchange.isFailed()) {
+                new Checkpoints(Paths.get(logsDir, ".state")).save(name, rows);
             }
             // pending_upload/ is read with done files; failed_uploads/ is retried on its own timer
             boolean needsMarker = file.getParent() != null && "pending_upload".equals(String.valueOf(file.getParent().getFileName()));
             if (needsMarker && !Files.exists(marker)) {
-                Files.createFile(marker, org.packetrelay.spool.Spool.OWNER_ONLY);
+                Files.createFile(marker, Spool.OWNER_ONLY);
             }
             LOG.error("{} ({}): {}; the file stays in {} and is taken again at the next poll", message, name,
                     exception.getMessage(), file.getParent());

@@ -50,14 +50,13 @@ public final class SpoolTranscoder implements Closeable {
     private static final byte T_STRING = 4;
 
     /** {@code {"key":} for the first field, {@code ,"key":} for the others. */
-    private static final byte[][] KEY_BYTES = new byte[Field.COUNT][];
+    static final byte[][] KEY_BYTES = new byte[Field.COUNT][];
     /** The keys one after the other (the header's cells), KEY_START[i] where key i starts. */
     private static final byte[] KEYS_ASCII = Field.CSV_HEADER.replace(",", "").getBytes(StandardCharsets.UTF_8);
     private static final int[] KEY_START = new int[Field.COUNT + 1];
     private static final byte[] TYPES = new byte[Field.COUNT];
     /** Bytes of a row object besides its cells' bytes: keys, braces, and per cell up to 6 (quotes, "null"). */
     private static final int ROW_OVERHEAD;
-    private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] TRUE = "true".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] FALSE = "false".getBytes(StandardCharsets.US_ASCII);
     private static final String EPOCH = "epoch seconds such as 1701234567.123456";
@@ -150,7 +149,10 @@ public final class SpoolTranscoder implements Closeable {
                 if (i > 0) {
                     got.append(',');
                 }
-                got.append(cellString(i));
+                // only what looks like a column name is shown: a file that is not a spool file (a link to
+                // /etc/passwd, say) must not have its content echoed into the log and the .error file
+                String c = cellString(i);
+                got.append(c.matches("[A-Za-z0-9_ .-]{0,40}") ? c : "?");
             }
             String g = got.toString();
             throw new SpoolFormatException(1, "header is not the field catalog's: '"
@@ -170,6 +172,17 @@ public final class SpoolTranscoder implements Closeable {
             checkUtf8(rowStart, rowEnd);
             rows++;
         }
+    }
+
+    /**
+     * Whether the file has bytes left after the rows taken so far: then {@link #next} either gives a row or fails with
+     * what is wrong with the bytes.
+     */
+    public boolean hasMore() throws IOException, SpoolFormatException {
+        while (pos >= lim && !eof) {
+            fill();
+        }
+        return pos < lim;
     }
 
     /** Appends the next row as one JSON object to {@code out}; false (and nothing appended) at the end of the file. */
@@ -260,8 +273,9 @@ public final class SpoolTranscoder implements Closeable {
 
     /**
      * The common row in one pass: cells parsed and written as JSON at once, the row within the buffer, every cell
-     * valid, unquoted or a quoted STRING, strings without control characters and within the BMP, numbers and
-     * timestamps in plain form. Returns the position after the row, or -1 (nothing written) for anything else, which
+     * valid, unquoted or a quoted STRING, strings that need no JSON escape (no control character, quote or backslash)
+     * and lie within the BMP, numbers and timestamps in plain form: copied as they are. Escaping is {@link JsonText}'s
+     * alone, on the general path. Returns the position after the row, or -1 (nothing written) for anything else, which
      * {@link #next} then takes through the general path ({@link #tryRow}, then the cells one by one) with its errors.
      */
     private int fastRow(Output out) {
@@ -305,29 +319,15 @@ public final class SpoolTranscoder implements Closeable {
                                 if (c >= 0x20 && c != '"' && c != '\\') {
                                     p++;
                                 } else if (c == '"') {
-                                    if (p + 1 >= lf) {
+                                    // the closing quote; a doubled one (a quote in the text) needs an escape
+                                    if (p + 1 >= lf || b[p + 1] == '"') {
                                         return -1;
                                     }
                                     int len = p - run;
                                     System.arraycopy(b, run, o, n, len);
                                     n += len;
-                                    if (b[p + 1] != '"') {
-                                        p++;
-                                        break;
-                                    }
-                                    o[n] = '\\';
-                                    o[n + 1] = '"';
-                                    n += 2;
-                                    p += 2;
-                                    run = p;
-                                } else if (c == '\\') {
-                                    int len = p - run;
-                                    System.arraycopy(b, run, o, n, len);
-                                    n += len;
-                                    o[n] = '\\';
-                                    o[n + 1] = '\\';
-                                    n += 2;
-                                    run = ++p;
+                                    p++;
+                                    break;
                                 } else if (c < 0) {
                                     int len = utf8Length(b, p, lf);
                                     if (len < 0 || len == 4) {
@@ -355,14 +355,6 @@ public final class SpoolTranscoder implements Closeable {
                                     p++;
                                 } else if (c == ',' || c == '\n' || c == '\r') {
                                     break;
-                                } else if (c == '\\') {
-                                    int len = p - run;
-                                    System.arraycopy(b, run, o, n, len);
-                                    n += len;
-                                    o[n] = '\\';
-                                    o[n + 1] = '\\';
-                                    n += 2;
-                                    run = ++p;
                                 } else if (c < 0) {
                                     int len = utf8Length(b, p, lf);
                                     if (len < 0 || len == 4) {
@@ -538,94 +530,15 @@ public final class SpoolTranscoder implements Closeable {
     }
 
     /**
-     * A STRING cell as a JSON string, escaped as Jackson escapes ({@code \" \\ \b \t \n \f \r}, other control
-     * characters as {@code \}{@code u00XX}), the rest copied as is once checked as strict UTF-8. {@code out} holds room
-     * for the rest of the row's bytes plus {@link #ROW_OVERHEAD}; an escape keeps it so. Returns the new size.
+     * A STRING cell as a JSON string ({@link JsonText}, the rest of the row's bytes plus {@link #ROW_OVERHEAD} kept as
+     * room in {@code out}). Returns the new size.
      */
     private int putString(Output out, int s, int e, boolean q) throws SpoolFormatException {
-        final byte[] b = buf;
-        byte[] o = out.a;
-        int n = out.n;
-        o[n++] = '"';
-        int run = s;
-        int k = s;
-        while (k < e) {
-            byte c = b[k];
-            if (c >= 0x20 && c != '"' && c != '\\') {
-                k++;
-                continue;
-            }
-            if (c < 0) {
-                int len = utf8Length(b, k, e);
-                if (len < 0) {
-                    throw notUtf8(k);
-                }
-                if (len == 4) {
-                    // beyond the BMP: Jackson writes the UTF-16 surrogate pair as two escapes, so this does too
-                    int run0 = k - run;
-                    System.arraycopy(b, run, o, n, run0);
-                    n += run0;
-                    if (n + 12 + (rowEnd - k) + ROW_OVERHEAD > o.length) {
-                        out.n = n;
-                        out.ensure(12 + (rowEnd - k) + ROW_OVERHEAD);
-                        o = out.a;
-                    }
-                    int cp = (b[k] & 0x07) << 18 | (b[k + 1] & 0x3F) << 12 | (b[k + 2] & 0x3F) << 6 | (b[k + 3] & 0x3F);
-                    n = putEscape(o, n, Character.highSurrogate(cp));
-                    n = putEscape(o, n, Character.lowSurrogate(cp));
-                    k += 4;
-                    run = k;
-                    continue;
-                }
-                k += len;
-                continue;
-            }
-            int len = k - run;
-            System.arraycopy(b, run, o, n, len);
-            n += len;
-            // an escape takes up to 6 bytes for 1 (2 for a doubled quote): keep room for it and the rest of the row
-            if (n + 6 + (rowEnd - k) + ROW_OVERHEAD > o.length) {
-                out.n = n;
-                out.ensure(6 + (rowEnd - k) + ROW_OVERHEAD);
-                o = out.a;
-            }
-            o[n++] = '\\';
-            switch (c) {
-                case '"' -> {
-                    o[n++] = '"';
-                    // inside a quoted cell a quote is doubled: one is written
-                    k += q ? 2 : 1;
-                    run = k;
-                    continue;
-                }
-                case '\\' -> o[n++] = '\\';
-                case '\n' -> o[n++] = 'n';
-                case '\r' -> o[n++] = 'r';
-                case '\t' -> o[n++] = 't';
-                case '\b' -> o[n++] = 'b';
-                case '\f' -> o[n++] = 'f';
-                default -> n = putEscape(o, n - 1, (char) c);
-            }
-            k++;
-            run = k;
+        int bad = JsonText.put(out, buf, s, e, q, rowEnd - e + ROW_OVERHEAD);
+        if (bad >= 0) {
+            throw notUtf8(bad);
         }
-        int len = e - run;
-        System.arraycopy(b, run, o, n, len);
-        n += len;
-        o[n++] = '"';
-        out.n = n;
-        return n;
-    }
-
-    /** Writes {@code \}{@code uXXXX} (upper-case hex, as Jackson does). */
-    private static int putEscape(byte[] o, int n, char c) {
-        o[n] = '\\';
-        o[n + 1] = 'u';
-        o[n + 2] = HEX[c >> 12];
-        o[n + 3] = HEX[(c >> 8) & 15];
-        o[n + 4] = HEX[(c >> 4) & 15];
-        o[n + 5] = HEX[c & 15];
-        return n + 6;
+        return out.n;
     }
 
     /** The length of the valid UTF-8 sequence at {@code k} (2 to 4 bytes, no overlong form, no surrogate), or -1. */
@@ -917,6 +830,12 @@ public final class SpoolTranscoder implements Closeable {
                 ensure(1);
             }
             a[n++] = b;
+        }
+
+        public void put(byte[] b, int off, int len) {
+            ensure(len);
+            System.arraycopy(b, off, a, n, len);
+            n += len;
         }
 
         /** The bytes it can hold before it grows. */

@@ -40,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * relay's CPU (in all, per record, by thread group). It asserts correctness only, never a timing.
  *
  * <p>For where the time goes it also measures: the sinks alone (a raw keep-alive socket client); camel-http alone in
- * this JVM (prepared bodies through a direct: route with ProducerTemplate.asyncSend, like FileUploader); the hot path in
+ * this JVM (prepared bodies through a direct: route with ProducerTemplate.asyncSend); the hot path in
  * process on one thread without HTTP ({@link UploadProfile}: the commons-csv + Jackson path it replaced, then
  * {@link SpoolTranscoder} skipping and writing batches, checked byte for byte against Jackson); and a JFR
  * profile of one more jar run ({@link UploadJfr}; parallel 4, against the JDK sink, which also counts the records in
@@ -49,6 +49,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * <p>The sink of the timed runs is nginx when it is installed (Debian's nginx-light; one worker: it costs about a tenth
  * of the CPU of the JDK HttpServer, see "HTTP alone"), checking statuses, keys and that each body was read whole from
  * its access log; else the JDK HttpServer in this JVM ({@link UploadSink}).
+ *
+ * <p>With {@code bench.upload.baseline} (a folder holding an earlier build: its routes/ and target/packet-relay.jar; {@code
+ * make bench} builds one from {@code UPLOAD_BASELINE}), each run of this build is followed by the same passes through that
+ * build, and the ratios of records/s, CPU per record and peak RSS are printed pass by pass.
  *
  * <p>System properties: {@code bench.upload.records} (1000000), {@code bench.upload.files} (10),
  * {@code bench.upload.parallel} (1,4,8), {@code bench.upload.passes} (2), {@code bench.upload.jfr} (true),
@@ -70,7 +74,9 @@ class UploadBenchIT {
     private static final String JVM_ARGS = System.getProperty("bench.upload.jvm-args", "-XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError");
     private static final long TIMEOUT = Long.getLong("bench.upload.timeout", 300L);
     private static final boolean KEEP = Boolean.getBoolean("bench.keep");
-    private static final int BATCH = 500; // sender.batch-size's default: FileUploader's batches
+    /** A folder holding an earlier build (its target/packet-relay.jar and routes/) to run beside this one, pass by pass. */
+    private static final String BASELINE = System.getProperty("bench.upload.baseline", "");
+    private static final int BATCH = 500; // sender.batch-size's default
 
     private final StringBuilder report = new StringBuilder();
     private final List<String> failures = new ArrayList<>();
@@ -136,6 +142,7 @@ class UploadBenchIT {
                     "relay", "relay", "relay", "sink", "others");
             line(head, "batches", "", "", "", "", "wall", "", "wall", "MB/s", "MB/s", "MB", "MB", "", "CPU s", "us/rec", "cores", "CPU s", "CPU s");
             List<UploadRelayRun> runs = new ArrayList<>();
+            Path baseline = BASELINE.isBlank() ? null : Paths.get(BASELINE).toAbsolutePath();
             for (String p : PARALLEL.split(",")) {
                 if (p.isBlank()) {
                     continue;
@@ -146,6 +153,23 @@ class UploadBenchIT {
                         PASSES, jvmArgs, TIMEOUT);
                 runs.add(r);
                 printRun(r, csvBytes, total);
+                if (baseline != null) {
+                    // the same passes through the earlier build, right after: its figures beside these, and the ratios
+                    UploadRelayRun.Sink bsink = nginx != null ? nginxSink(nginx, base.resolve("nginx-b" + parallel)) : jdkSink(jdk);
+                    UploadRelayRun b = UploadRelayRun.run(baseline.resolve("target/packet-relay.jar"), baseline,
+                            base.resolve("baseline-p" + parallel), spool, bsink, parallel, false, PASSES, jvmArgs, TIMEOUT);
+                    b.label = "baseline";
+                    runs.add(b);
+                    printRun(b, csvBytes, total);
+                    for (int i = 0; i < Math.min(r.passes.size(), b.passes.size()); i++) {
+                        UploadRelayRun.Pass x = r.passes.get(i);
+                        UploadRelayRun.Pass y = b.passes.get(i);
+                        line("  %-9s %-4d this/baseline: records/s %.2f, relay CPU per record %.2f, peak RSS (VmHWM) %.2f", parallel, i,
+                                (x.sink.records() / x.sink.seconds()) / (y.sink.records() / y.sink.seconds()),
+                                (x.relayCpu / Math.max(1, x.sink.records())) / (y.relayCpu / Math.max(1, y.sink.records())),
+                                (double) x.hwmKbAtDone / y.hwmKbAtDone);
+                    }
+                }
             }
             UploadRelayRun profiled = null;
             if (JFR) {
@@ -157,8 +181,9 @@ class UploadBenchIT {
                         profiled.passes.stream().map(x -> String.format(Locale.ROOT, "%,d", x.sink.bodyRecords())).toList());
             }
             line("");
-            line("  the relay's CPU seconds in each pass's window by thread (/proc/<pid>/task every 200 ms): Camel = the file consumer");
-            line("  (CSV -> JSON) and the ProducerTemplate threads (HTTP); GC = G1 and VM threads; JIT = the C1/C2 compilers");
+            line("  the relay's CPU seconds in each pass's window by thread (/proc/<pid>/task every 200 ms): Camel = Camel's threads (this");
+            line("  build: the upload split's pool, which reads the file (CSV -> JSON) and posts; the baseline: the file consumer and the");
+            line("  ProducerTemplate threads); GC = the collector's threads; JIT = the C1/C2 compilers");
             String th = "  %-9s %-4s %7s %8s %8s %8s %8s %8s %8s %8s";
             line(th, "parallel", "pass", "window s", "user", "system", "Camel", "GC", "JIT", "JFR", "other");
             for (UploadRelayRun r : runs) {
@@ -166,7 +191,7 @@ class UploadBenchIT {
                     double[] g = x.byGroup;
                     if (g != null) {
                         int n = UploadRelayRun.THREAD_GROUPS.length;
-                        line("  %-9s %-4d %7.2f %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f", r.parallel + (r.jfr ? " +JFR" : ""), x.index, g[0],
+                        line("  %-9s %-4d %7.2f %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f", r.parallel + (r.jfr ? " +JFR" : "") + (r.label.isEmpty() ? "" : " " + r.label), x.index, g[0],
                                 g[1 + n], g[2 + n], g[1], g[2], g[3], g[4], g[5]);
                     }
                 }
@@ -203,7 +228,7 @@ class UploadBenchIT {
             double s = k.seconds();
             double others = x.machineCpu - x.relayCpu - k.cpuSeconds();
             line("  %-9s %-4d %-5s %,9d %6.2f %6.2f %,9.0f %,9.0f %5.1f %5.1f %7.0f %7.0f %,8d %7.1f %6.2f %5.2f %5.1f %6.1f",
-                    r.parallel + (r.jfr ? " +JFR" : ""), x.index, r.sinkName, k.records(), s, x.wallSeconds(), k.records() / s,
+                    r.parallel + (r.jfr ? " +JFR" : "") + (r.label.isEmpty() ? "" : " " + r.label), x.index, r.sinkName, k.records(), s, x.wallSeconds(), k.records() / s,
                     k.records() / x.wallSeconds(), csvBytes / s / 1e6, k.bodyBytes() / s / 1e6, x.maxRssKb / 1024.0, x.hwmKbAtDone / 1024.0,
                     k.requests(), x.relayCpu, x.relayCpu * 1e6 / Math.max(1, k.records()), x.relayCpu / s, k.cpuSeconds(), Math.max(0, others));
             checkSink(k, "parallel " + r.parallel + (r.jfr ? " (JFR)" : "") + " pass " + x.index, total, k.requests());
@@ -398,7 +423,7 @@ class UploadBenchIT {
         }
     }
 
-    /** camel-http in this JVM as FileUploader uses it: {@code requests} POSTs of {@code body}, up to {@code window} in flight. */
+    /** camel-http in this JVM: {@code requests} POSTs of {@code body}, up to {@code window} in flight. */
     private static double camelHttpAlone(String url, byte[] body, int records, int window, int requests, String tag) throws Exception {
         try (CamelContext ctx = new DefaultCamelContext()) {
             ctx.addRoutes(new RouteBuilder() {

@@ -34,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * The upload hot path in this JVM on one thread, without HTTP, over the benchmark's spool: reading the bytes, decoding
  * them, the path before {@link SpoolTranscoder} for comparison (commons-csv with a strict UTF-8 reader, then Jackson's
  * generator for the typed values, as the removed SpoolReader and JsonBatchWriter did), and SpoolTranscoder skipping
- * rows (a resumed file) and writing 500-row batches as FileUploader does, checked first byte for byte against the
+ * rows (a resumed file) and writing 500-row batches as the spool format does, checked first byte for byte against the
  * Jackson path. Each stage runs on 2 files to warm up, then on all; rates are per CPU second of the thread (so that
  * other processes on the machine matter less), with bytes allocated per row and wall-clock rows/s.
  */
@@ -118,13 +118,13 @@ final class UploadProfile {
             return new long[] {n, 0};
         });
         SpoolTranscoder.Output buf = new SpoolTranscoder.Output(1024 * BATCH);
-        stage("SpoolTranscoder, 500/batch (FileUploader minus HTTP)", spool, csvBytes, f -> {
+        stage("SpoolTranscoder, 500/batch (the spool format minus HTTP)", spool, csvBytes, f -> {
             long n = 0;
             long json = 0;
             try (SpoolTranscoder t = new SpoolTranscoder(f)) {
                 int k;
                 while ((k = batch(t, buf)) > 0) {
-                    json += buf.toByteArray().length; // the body FileUploader posts
+                    json += buf.toByteArray().length; // the body posted
                     n += k;
                 }
             }
@@ -132,7 +132,7 @@ final class UploadProfile {
         });
     }
 
-    /** The next batch in {@code out} as FileUploader makes it: [ + up to 500 row objects joined by , + ]; its rows. */
+    /** The next batch in {@code out} as the spool format makes it: [ + up to 500 row objects joined by , + ]; its rows. */
     private static int batch(SpoolTranscoder t, SpoolTranscoder.Output out) throws Exception {
         out.reset();
         out.put((byte) '[');

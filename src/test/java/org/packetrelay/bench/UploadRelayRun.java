@@ -68,6 +68,8 @@ final class UploadRelayRun {
     final Path logs;
     final List<Pass> passes = new ArrayList<>();
     int exit = Integer.MIN_VALUE;
+    /** "" for this build, "baseline" for the earlier one run beside it. */
+    String label = "";
     String error;
     long processed;
     long failedFiles;

@@ -27,27 +27,46 @@ import org.packetrelay.catalog.Field;
  * (a repeated key is answered 200 and not stored twice) and can be told to misbehave.
  */
 public final class IngestServer implements AutoCloseable {
-    /** What to do with one request instead of storing it; null: behave. */
-    public record Fault(int status, Map<String, String> headers, String body, long delayMs, boolean dropConnection) {
+    /**
+     * What to do with one request instead of storing it; null: behave. {@code answerBytes} above 0: answer the status
+     * with that many bytes of body (generated, not held); {@code trickleMs} above 0: answer 200 one body byte every
+     * that many milliseconds, for ever.
+     */
+    public record Fault(int status, Map<String, String> headers, String body, long delayMs, boolean dropConnection, long answerBytes,
+                        long trickleMs) {
         public static Fault status(int status, String body) {
-            return new Fault(status, Map.of(), body, 0, false);
+            return new Fault(status, Map.of(), body, 0, false, 0, 0);
         }
 
         public static Fault status(int status, Map<String, String> headers) {
-            return new Fault(status, headers, "", 0, false);
+            return new Fault(status, headers, "", 0, false, 0, 0);
+        }
+
+        public static Fault status(int status, Map<String, String> headers, String body) {
+            return new Fault(status, headers, body, 0, false, 0, 0);
         }
 
         public static Fault delay(long ms) {
-            return new Fault(0, Map.of(), "", ms, false);
+            return new Fault(0, Map.of(), "", ms, false, 0, 0);
         }
 
         public static Fault drop() {
-            return new Fault(0, Map.of(), "", 0, true);
+            return new Fault(0, Map.of(), "", 0, true, 0, 0);
+        }
+
+        /** Stores the batch, then answers {@code status} with a body of {@code bytes} bytes. */
+        public static Fault hugeAnswer(int status, long bytes) {
+            return new Fault(status, Map.of(), "", 0, false, bytes, 0);
+        }
+
+        /** Sends the status line and headers of a 200, then one byte of body every {@code ms} milliseconds. */
+        public static Fault trickle(long ms) {
+            return new Fault(200, Map.of(), "", 0, false, 0, ms);
         }
     }
 
-    /** A request as the fault plan sees it. */
-    public record Request(int number, String key, int records) {
+    /** A request as the fault plan sees it (and as the log keeps it): when it arrived, its key, records, token. */
+    public record Request(int number, String key, int records, long receivedMillis, String authorization) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -60,6 +79,8 @@ public final class IngestServer implements AutoCloseable {
     private final AtomicLong recordsStored = new AtomicLong();
     private final AtomicInteger maxBatch = new AtomicInteger();
     private final List<String> problems = new CopyOnWriteArrayList<>();
+    private final List<Request> log = new CopyOnWriteArrayList<>();
+    private final AtomicLong answerBytesSent = new AtomicLong();
     private volatile Function<Request, Fault> faults = r -> null;
     private volatile int maxRecordsPerRequest = Integer.MAX_VALUE;
     private volatile String requiredToken;
@@ -135,6 +156,16 @@ public final class IngestServer implements AutoCloseable {
         return postsPerKey;
     }
 
+    /** Bytes of the huge answers ({@link Fault#hugeAnswer}) written before the client closed the connection. */
+    public long answerBytesSent() {
+        return answerBytesSent.get();
+    }
+
+    /** Every request, in the order they arrived (faulted ones included). */
+    public List<Request> log() {
+        return log;
+    }
+
     /** Type errors found in bodies (empty when every body was valid). */
     public List<String> problems() {
         return problems;
@@ -159,7 +190,37 @@ public final class IngestServer implements AutoCloseable {
                 respond(ex, 400, "not JSON: " + e.getMessage());
                 return;
             }
-            Fault f = faults.apply(new Request(n, key, root != null && root.isArray() ? root.size() : -1));
+            Request req = new Request(n, key, root != null && root.isArray() ? root.size() : -1, System.currentTimeMillis(),
+                    ex.getRequestHeaders().getFirst("Authorization"));
+            log.add(req);
+            Fault f = faults.apply(req);
+            if (f != null && f.trickleMs() > 0) {
+                ex.sendResponseHeaders(200, 0);
+                try (OutputStream out = ex.getResponseBody()) {
+                    while (true) {
+                        out.write('x');
+                        out.flush();
+                        Thread.sleep(f.trickleMs());
+                    }
+                } catch (IOException closed) {
+                    return; // the client gave up
+                }
+            }
+            if (f != null && f.answerBytes() > 0) {
+                store(key, root);
+                ex.sendResponseHeaders(f.status(), f.answerBytes());
+                byte[] chunk = new byte[1 << 16];
+                java.util.Arrays.fill(chunk, (byte) ' ');
+                try (OutputStream out = ex.getResponseBody()) {
+                    for (long left = f.answerBytes(); left > 0; left -= chunk.length) {
+                        out.write(chunk, 0, (int) Math.min(chunk.length, left));
+                        answerBytesSent.addAndGet(Math.min(chunk.length, left));
+                    }
+                } catch (IOException closed) {
+                    // the client read what it wanted and closed
+                }
+                return;
+            }
             if (f != null) {
                 if (f.dropConnection()) {
                     // close the socket without any answer
@@ -192,17 +253,22 @@ public final class IngestServer implements AutoCloseable {
                 respond(ex, 413, "too many records: " + root.size());
                 return;
             }
-            maxBatch.accumulateAndGet(root.size(), Math::max);
-            postsPerKey.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
-            List<JsonNode> records = new java.util.ArrayList<>();
-            root.forEach(records::add);
-            if (stored.putIfAbsent(key, records) == null) {
-                recordsStored.addAndGet(records.size());
-            }
-            respond(ex, 200, "{\"stored\":" + records.size() + "}");
+            int stored = store(key, root);
+            respond(ex, 200, "{\"stored\":" + stored + "}");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private int store(String key, JsonNode root) {
+        maxBatch.accumulateAndGet(root.size(), Math::max);
+        postsPerKey.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+        List<JsonNode> records = new java.util.ArrayList<>();
+        root.forEach(records::add);
+        if (stored.putIfAbsent(key, records) == null) {
+            recordsStored.addAndGet(records.size());
+        }
+        return records.size();
     }
 
     /** The strict type check: null or the field type's JSON type, exactly the catalog's keys. */

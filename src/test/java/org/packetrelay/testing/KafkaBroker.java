@@ -107,6 +107,11 @@ public final class KafkaBroker implements AutoCloseable {
         return port;
     }
 
+    /** A process broker's pid, -1 in process (its memory is this JVM's). */
+    public synchronized long pid() {
+        return process != null && process.isAlive() ? process.pid() : -1;
+    }
+
     /** A process broker's log folder (its output is broker.log there). */
     public Path dir() {
         return dir;

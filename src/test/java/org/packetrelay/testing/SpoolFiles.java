@@ -41,6 +41,19 @@ public final class SpoolFiles {
         return out;
     }
 
+    /** Rows of every .csv file in {@code dir}, marker or not (processed/ has none); -1 while that cannot be read. */
+    public static long rowsQuietly(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            long n = 0;
+            for (Path f : s.filter(p -> p.getFileName().toString().endsWith(".csv")).toList()) {
+                n += rowsOf(f).size();
+            }
+            return n;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     public static List<Map<String, String>> rowsOf(Path file) throws IOException {
         List<Map<String, String>> out = new ArrayList<>();
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8);

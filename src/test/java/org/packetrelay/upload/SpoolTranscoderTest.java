@@ -144,7 +144,7 @@ class SpoolTranscoderTest {
 
     // ------------------------------------------------------------------------------------------------ running it
 
-    /** Batches of up to {@code batch} rows as FileUploader makes them ([ + rows joined by , + ]), after skipping. */
+    /** Batches of up to {@code batch} rows as the spool format makes them ([ + rows joined by , + ]), after skipping. */
     private static List<byte[]> transcode(byte[] content, int buffer, long skip, int batch) throws IOException, SpoolFormatException {
         List<byte[]> bodies = new ArrayList<>();
         SpoolTranscoder.Output out = new SpoolTranscoder.Output(16);
@@ -432,7 +432,9 @@ class SpoolTranscoderTest {
         assertEquals("line 1: header is not the field catalog's: '" + other.substring(0, 80) + "...'", error(other + "\n"));
         assertEquals("line 1: header is not the field catalog's: '" + Field.CSV_HEADER.substring(0, 80) + "...'",
                 error(Field.CSV_HEADER + ",extra\n"), "a cell more");
-        assertEquals("line 1: header is not the field catalog's: 'a,b\"c,d'", error("a,\"b\"\"c\",d\n"), "quotes undone");
+        assertEquals("line 1: header is not the field catalog's: 'a,?,d'", error("a,\"b\"\"c\",d\n"), "a cell unlike a name");
+        assertEquals("line 1: header is not the field catalog's: '?'", error("root:x:0:0:root:/root:/bin/bash\n"),
+                "the content of a file that is not a spool file is not echoed");
         assertEquals("line 1: header is not the field catalog's: '" + ",".repeat(80) + "...'", error(",".repeat(500) + "\n"));
         assertEquals("line 1: bytes that are not UTF-8", error(concat(bytes("time"), new byte[] { (byte) 0xFF }, bytes("stamp\n"))));
         assertEquals("line 1: a quoted cell (timestamp) that is not closed before the end of the file", error("\"timestamp,interface\n"));

@@ -55,12 +55,14 @@ class TlsUploadRouteTest {
     static final String CA_P12 = DIR + "/ca.p12";
     static final String CA_PEM = DIR + "/ca.pem";
     static final String CLIENT_P12 = DIR + "/client.p12";
+    // the servers' URLs, on ports the kernel picks: placeholders Camel resolves from the system properties set below
     /** certificate for 127.0.0.1 and localhost */
-    static final String GOOD = "https://127.0.0.1:47120/ingest_packets";
+    static final String GOOD = "{{tls.test.good}}";
     /** the same, and a client certificate from the test CA is required */
-    static final String MTLS = "https://127.0.0.1:47121/ingest_packets";
+    static final String MTLS = "{{tls.test.mtls}}";
     /** certificate from the test CA for another host name */
-    static final String WRONG_NAME = "https://127.0.0.1:47122/ingest_packets";
+    static final String WRONG_NAME = "{{tls.test.wrong-name}}";
+    static final List<String> URLS = List.of(GOOD, MTLS, WRONG_NAME);
     static final String SPOOL = "target/test-spool/tls/";
     /** one spool folder and file number per scenario: the servers tell files apart by their Idempotency-Keys */
     static final List<String> SCENARIOS = List.of("p12", "pem", "default-trust", "wrong-name", "no-verify", "mtls", "mtls-none");
@@ -74,9 +76,12 @@ class TlsUploadRouteTest {
         pki.writePem(Paths.get(CA_PEM));
         pki.client("relay-client").writePkcs12(Paths.get(CLIENT_P12), "client-pw-1");
         TestPki.Identity server = pki.server("127.0.0.1", "localhost");
-        SERVERS.add(new IngestServer(47120, server.sslContext(null), false));
-        SERVERS.add(new IngestServer(47121, server.sslContext(pki.caCert()), true));
-        SERVERS.add(new IngestServer(47122, pki.server("elsewhere.test").sslContext(null), false));
+        SERVERS.add(new IngestServer(0, server.sslContext(null), false));
+        SERVERS.add(new IngestServer(0, server.sslContext(pki.caCert()), true));
+        SERVERS.add(new IngestServer(0, pki.server("elsewhere.test").sslContext(null), false));
+        for (int i = 0; i < URLS.size(); i++) {
+            System.setProperty(URLS.get(i).replaceAll("[{}]", ""), SERVERS.get(i).url());
+        }
     }
 
     @AfterAll
@@ -84,6 +89,7 @@ class TlsUploadRouteTest {
         for (IngestServer s : SERVERS) {
             s.close();
         }
+        URLS.forEach(u -> System.clearProperty(u.replaceAll("[{}]", "")));
     }
 
     @BeanInject
@@ -122,7 +128,7 @@ class TlsUploadRouteTest {
     }
 
     private static IngestServer server(String url) {
-        return SERVERS.get(url.equals(GOOD) ? 0 : url.equals(MTLS) ? 1 : 2);
+        return SERVERS.get(URLS.indexOf(url));
     }
 
     private static void await(BooleanSupplier done, String what) throws InterruptedException {

@@ -1,0 +1,69 @@
+package org.packetrelay.upload;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
+import org.apache.camel.Exchange;
+import org.apache.camel.Predicate;
+import org.apache.camel.Processor;
+
+/**
+ * A route step that removes from a {@link RecordBatch} every record for which a predicate holds, for example in
+ * routes/upload.yaml:
+ *
+ * <pre>
+ * - beans:
+ *     - name: dropIcmp
+ *       type: org.packetrelay.upload.DropRecords
+ *       properties:
+ *         when: "${body[protocol]} == 'ICMP' || ${body.inSubnet('src_ip', '10.1.0.0/16')}"
+ * ...
+ *           - process:
+ *               ref: dropIcmp
+ * </pre>
+ *
+ * The predicate is in the {@code language} (simple by default) and sees one record as {@code ${body}} (a map of the
+ * catalog's fields to typed values) and the batch's headers. Removed records are not posted; the batch keeps its
+ * Idempotency-Key, which names the rows it spans.
+ */
+public class DropRecords implements Processor, CamelContextAware {
+    private CamelContext camelContext;
+    private String language = "simple";
+    private String when;
+    private Predicate predicate;
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
+    }
+
+    public void setLanguage(String language) {
+        this.language = language;
+    }
+
+    /** The records to drop. */
+    public void setWhen(String when) {
+        this.when = when;
+    }
+
+    @Override
+    public void process(Exchange exchange) throws Exception {
+        if (predicate == null) {
+            if (when == null || when.isBlank()) {
+                throw new IllegalArgumentException("DropRecords needs the property 'when' (a predicate on a record)");
+            }
+            predicate = camelContext.resolveLanguage(language).createPredicate(when);
+            predicate.init(camelContext);
+        }
+        RecordBatch batch = exchange.getIn().getMandatoryBody(RecordBatch.class);
+        Exchange one = exchange.copy();
+        batch.removeIf(r -> {
+            one.getIn().setBody(r);
+            return predicate.matches(one);
+        });
+    }
+}

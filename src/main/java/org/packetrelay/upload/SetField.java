@@ -1,0 +1,90 @@
+package org.packetrelay.upload;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
+import org.apache.camel.Exchange;
+import org.apache.camel.Expression;
+import org.apache.camel.Predicate;
+import org.apache.camel.Processor;
+import org.packetrelay.catalog.Field;
+
+/**
+ * A route step that sets one field of the records of a {@link RecordBatch} (all, or those a predicate picks), for
+ * example in routes/upload.yaml:
+ *
+ * <pre>
+ * - beans:
+ *     - name: siteName
+ *       type: org.packetrelay.upload.SetField
+ *       properties:
+ *         field: interface
+ *         value: "edge-7/${body[interface]}"
+ *         when: "${body[interface]} != null"
+ * </pre>
+ *
+ * {@code value} and {@code when} are in the {@code language} (simple by default) and see one record as
+ * {@code ${body}} and the batch's headers. The value is converted to the field's type ({@link BatchRecord#put}); one
+ * that does not fit (text for a port, say) fails the batch, permanently, with the reason.
+ */
+public class SetField implements Processor, CamelContextAware {
+    private CamelContext camelContext;
+    private String language = "simple";
+    private String field;
+    private String value;
+    private String when;
+    private Expression expression;
+    private Predicate predicate;
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
+    }
+
+    public void setLanguage(String language) {
+        this.language = language;
+    }
+
+    public void setField(String field) {
+        this.field = field;
+    }
+
+    public void setValue(String value) {
+        this.value = value;
+    }
+
+    /** Only the records for which this holds; empty: all. */
+    public void setWhen(String when) {
+        this.when = when;
+    }
+
+    @Override
+    public void process(Exchange exchange) throws Exception {
+        if (expression == null) {
+            if (field == null || value == null) {
+                throw new IllegalArgumentException("SetField needs the properties 'field' and 'value'");
+            }
+            if (Field.byKey(field) == null) {
+                throw new IllegalArgumentException("SetField: no field '" + field + "' in a packet record (fields: " + Field.CSV_HEADER + ")");
+            }
+            expression = camelContext.resolveLanguage(language).createExpression(value);
+            expression.init(camelContext);
+            if (when != null && !when.isBlank()) {
+                predicate = camelContext.resolveLanguage(language).createPredicate(when);
+                predicate.init(camelContext);
+            }
+        }
+        RecordBatch batch = exchange.getIn().getMandatoryBody(RecordBatch.class);
+        Exchange one = exchange.copy();
+        for (BatchRecord r : batch) {
+            one.getIn().setBody(r);
+            if (predicate == null || predicate.matches(one)) {
+                r.put(field, expression.evaluate(one, Object.class));
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package org.packetrelay.upload;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Paths;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.spi.DataFormat;
+import org.apache.camel.spi.DataFormatName;
+import org.apache.camel.support.service.ServiceSupport;
+
+/**
+ * The spool file format as a Camel data format (bean {@code spoolFormat} of routes/upload.yaml).
+ *
+ * <p>{@code unmarshal}: a spool file (CSV in the field catalog's columns) becomes a lazy, closeable iterator of
+ * {@link RecordBatch}es of {@code batchSize} rows ({@link SpoolBatches}), starting at the file's checkpoint, for a
+ * streaming {@code split}. The header is checked and the rows already uploaded are skipped (still checked) here; a file
+ * that is not the catalog's CSV fails with its line ({@link SpoolFormatException}). It puts the attempt's
+ * {@link FileProgress} on the exchange ({@value FileProgress#PROPERTY}) for the checkpoint strategy.
+ *
+ * <p>{@code marshal}: a batch becomes its JSON array ({@link RecordBatch#toJson}), typed as the catalog says.
+ */
+public class SpoolDataFormat extends ServiceSupport implements DataFormat, DataFormatName {
+    private String logsDir = "logs";
+    private int batchSize = 500;
+    private int parallelBatches = 4;
+    private String hostId = "";
+    private String host;
+    private Checkpoints checkpoints;
+    private final AtomicReference<SpoolTranscoder.Output> spareBuffer = new AtomicReference<>();
+
+    public void setLogsDir(String logsDir) {
+        this.logsDir = logsDir;
+    }
+
+    public void setBatchSize(int batchSize) {
+        this.batchSize = Math.max(1, batchSize);
+    }
+
+    /** The window: batches of a file that may be ahead of its checkpoint. */
+    public void setParallelBatches(int parallelBatches) {
+        this.parallelBatches = Math.max(1, parallelBatches);
+    }
+
+    /** This host in the Idempotency-Key; empty: /etc/machine-id, else the host name. */
+    public void setHostId(String hostId) {
+        this.hostId = hostId;
+    }
+
+    @Override
+    public String getDataFormatName() {
+        return "packet-relay-spool";
+    }
+
+    @Override
+    protected void doStart() {
+        host = BatchKeys.hostId(hostId);
+        checkpoints = new Checkpoints(Paths.get(logsDir, ".state"));
+    }
+
+    @Override
+    public Object unmarshal(Exchange exchange, InputStream stream) throws Exception {
+        String name = exchange.getIn().getHeader(Exchange.FILE_NAME_ONLY, String.class);
+        if (name == null) {
+            throw new IllegalArgumentException("unmarshal of a spool file needs the file's name (header " + Exchange.FILE_NAME_ONLY + ")");
+        }
+        long resumeAt = checkpoints.load(name);
+        SpoolTranscoder reader = new SpoolTranscoder(stream, 1 << 16);
+        try {
+            reader.skip(resumeAt);
+        } catch (Exception e) {
+            reader.close();
+            throw e;
+        }
+        FileProgress progress = new FileProgress(name, resumeAt, parallelBatches, batchSize, checkpoints);
+        exchange.setProperty(FileProgress.PROPERTY, progress);
+        return new SpoolBatches(reader, progress, batchSize, BatchOrigin.of(host, name), spareBuffer);
+    }
+
+    @Override
+    public void marshal(Exchange exchange, Object graph, OutputStream stream) throws Exception {
+        RecordBatch batch = exchange.getContext().getTypeConverter().mandatoryConvertTo(RecordBatch.class, exchange, graph);
+        stream.write(batch.toJson());
+    }
+}
