@@ -1,10 +1,7 @@
 package org.packetrelay.upload;
 
-import org.apache.camel.CamelContext;
-import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
 import org.apache.camel.Predicate;
-import org.apache.camel.Processor;
 
 /**
  * A route step that removes from a {@link RecordBatch} every record for which a predicate holds, for example in
@@ -25,25 +22,9 @@ import org.apache.camel.Processor;
  * catalog's fields to typed values) and the batch's headers. Removed records are not posted; the batch keeps its
  * Idempotency-Key, which names the rows it spans.
  */
-public class DropRecords implements Processor, CamelContextAware {
-    private CamelContext camelContext;
-    private String language = "simple";
+public class DropRecords extends RecordStep {
     private String when;
     private Predicate predicate;
-
-    @Override
-    public void setCamelContext(CamelContext camelContext) {
-        this.camelContext = camelContext;
-    }
-
-    @Override
-    public CamelContext getCamelContext() {
-        return camelContext;
-    }
-
-    public void setLanguage(String language) {
-        this.language = language;
-    }
 
     /** The records to drop. */
     public void setWhen(String when) {
@@ -56,11 +37,10 @@ public class DropRecords implements Processor, CamelContextAware {
             if (when == null || when.isBlank()) {
                 throw new IllegalArgumentException("DropRecords needs the property 'when' (a predicate on a record)");
             }
-            predicate = camelContext.resolveLanguage(language).createPredicate(when);
-            predicate.init(camelContext);
+            predicate = predicate(when);
         }
         RecordBatch batch = exchange.getIn().getMandatoryBody(RecordBatch.class);
-        Exchange one = exchange.copy();
+        Exchange one = forRecords(exchange);
         batch.removeIf(r -> {
             one.getIn().setBody(r);
             return predicate.matches(one);

@@ -1,11 +1,8 @@
 package org.packetrelay.upload;
 
-import org.apache.camel.CamelContext;
-import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
 import org.apache.camel.Expression;
 import org.apache.camel.Predicate;
-import org.apache.camel.Processor;
 import org.packetrelay.catalog.Field;
 
 /**
@@ -26,28 +23,12 @@ import org.packetrelay.catalog.Field;
  * {@code ${body}} and the batch's headers. The value is converted to the field's type ({@link BatchRecord#put}); one
  * that does not fit (text for a port, say) fails the batch, permanently, with the reason.
  */
-public class SetField implements Processor, CamelContextAware {
-    private CamelContext camelContext;
-    private String language = "simple";
+public class SetField extends RecordStep {
     private String field;
     private String value;
     private String when;
     private Expression expression;
     private Predicate predicate;
-
-    @Override
-    public void setCamelContext(CamelContext camelContext) {
-        this.camelContext = camelContext;
-    }
-
-    @Override
-    public CamelContext getCamelContext() {
-        return camelContext;
-    }
-
-    public void setLanguage(String language) {
-        this.language = language;
-    }
 
     public void setField(String field) {
         this.field = field;
@@ -71,15 +52,13 @@ public class SetField implements Processor, CamelContextAware {
             if (Field.byKey(field) == null) {
                 throw new IllegalArgumentException("SetField: no field '" + field + "' in a packet record (fields: " + Field.CSV_HEADER + ")");
             }
-            expression = camelContext.resolveLanguage(language).createExpression(value);
-            expression.init(camelContext);
+            expression = expression(value);
             if (when != null && !when.isBlank()) {
-                predicate = camelContext.resolveLanguage(language).createPredicate(when);
-                predicate.init(camelContext);
+                predicate = predicate(when);
             }
         }
         RecordBatch batch = exchange.getIn().getMandatoryBody(RecordBatch.class);
-        Exchange one = exchange.copy();
+        Exchange one = forRecords(exchange);
         for (BatchRecord r : batch) {
             one.getIn().setBody(r);
             if (predicate == null || predicate.matches(one)) {
