@@ -23,11 +23,12 @@ public class PcapEndpointUriFactory extends org.apache.camel.support.component.E
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(15);
+        Set<String> props = new HashSet<>(16);
         props.add("batchInterval");
         props.add("batchSize");
         props.add("bridgeErrorHandler");
         props.add("bufferSize");
+        props.add("decodeThreads");
         props.add("exceptionHandler");
         props.add("exchangePattern");
         props.add("file");
