@@ -10,6 +10,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.packetrelay.testing.RelayProcess;
+import org.packetrelay.testing.SpoolFiles;
 import org.packetrelay.testing.TestPki;
 import org.packetrelay.testing.Traffic;
 
@@ -153,20 +154,24 @@ class StartupErrorsIT {
     void noCapturePermission() throws Exception {
         // an unprivileged user (nobody) may not capture; it gets a world-readable folder with the jar and routes
         Path dir = Files.createTempDirectory("pr-nobody");
-        Files.createDirectories(dir.resolve("routes"));
-        try (var routes = Files.list(RelayProcess.projectDir().resolve("routes"))) {
-            for (Path r : routes.toList()) {
-                Files.copy(r, dir.resolve("routes").resolve(r.getFileName()));
+        try {
+            Files.createDirectories(dir.resolve("routes"));
+            try (var routes = Files.list(RelayProcess.projectDir().resolve("routes"))) {
+                for (Path r : routes.toList()) {
+                    Files.copy(r, dir.resolve("routes").resolve(r.getFileName()));
+                }
             }
-        }
-        Files.copy(RelayProcess.jar(), dir.resolve("packet-relay.jar"));
-        try (var all = Files.walk(dir)) {
-            for (Path p : all.toList()) {
-                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxrwxrwx" : "rw-rw-rw-"));
+            Files.copy(RelayProcess.jar(), dir.resolve("packet-relay.jar"));
+            try (var all = Files.walk(dir)) {
+                for (Path p : all.toList()) {
+                    Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxrwxrwx" : "rw-rw-rw-"));
+                }
             }
+            assertOneLineError(dir, Map.of("relay.roles", "sniffer", "sniffer.interfaces", "lo", "relay.logs-dir", "/tmp/pr-nobody-logs"),
+                    List.of(), List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--inh-caps=-all"),
+                    "no permission to capture on lo");
+        } finally {
+            SpoolFiles.deleteTree(dir); // a 33 MB copy of the jar each run
         }
-        assertOneLineError(dir, Map.of("relay.roles", "sniffer", "sniffer.interfaces", "lo", "relay.logs-dir", "/tmp/pr-nobody-logs"),
-                List.of(), List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--inh-caps=-all"),
-                "no permission to capture on lo");
     }
 }

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,6 +79,12 @@ public final class RelayProcess implements AutoCloseable {
         }
         cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx320m");
+        // the JVM's temporary files (Vert.x's file cache, lz4's native library) in the work folder: a relay killed
+        // with -9 leaves them behind, and a test run kills many
+        Path tmp = workDir.resolve("tmp");
+        Files.createDirectories(tmp);
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx")); // also for runs as nobody
+        cmd.add("-Djava.io.tmpdir=" + tmp);
         cmd.addAll(jvmArgs);
         settings.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.add("-jar");
