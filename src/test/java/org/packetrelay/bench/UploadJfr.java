@@ -63,7 +63,7 @@ final class UploadJfr {
                 case "jdk.ObjectAllocationSample" -> {
                     long w = e.getLong("weight");
                     allocTotal += w;
-                    if (e.getStackTrace() != null) {
+                    if (e.getStackTrace() != null && !e.getStackTrace().getFrames().isEmpty()) {
                         allocByCategory.merge(category(e.getStackTrace()), w, Long::sum);
                     }
                 }
@@ -109,11 +109,8 @@ final class UploadJfr {
             if (c.startsWith("com.fasterxml.jackson.")) {
                 return "Jackson (JSON generator)";
             }
-            if (c.startsWith("org.packetrelay.upload.JsonBatchWriter")) {
-                return "JsonBatchWriter own code (number parse, checks)";
-            }
-            if (c.startsWith("org.packetrelay.upload.SpoolReader")) {
-                return "SpoolReader own code";
+            if (c.startsWith("org.packetrelay.upload.SpoolTranscoder")) {
+                return "SpoolTranscoder (CSV -> JSON)";
             }
             if (c.startsWith("org.packetrelay.catalog.")) {
                 return "catalog (FieldType.parse)";
@@ -129,6 +126,12 @@ final class UploadJfr {
             }
             if (c.startsWith("org.apache.camel.component.file")) {
                 return "camel-file";
+            }
+            if (c.startsWith("org.apache.camel.component.bean") || c.startsWith("org.apache.camel.language.simple")) {
+                return "camel-bean and simple (the routes' ${body.x} and bean calls)";
+            }
+            if (c.startsWith("org.apache.camel.component.micrometer") || c.startsWith("io.micrometer.")) {
+                return "Micrometer (Camel's metrics)";
             }
             if (c.startsWith("org.apache.camel.")) {
                 return "Camel core";
