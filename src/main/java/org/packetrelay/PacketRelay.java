@@ -5,12 +5,17 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.Map;
 import java.util.Set;
 
 import org.packetrelay.pcap.PcapComponent;
 import org.packetrelay.pcap.PcapEndpoint;
 import org.packetrelay.pcap.PcapException;
+import org.packetrelay.upload.SenderLock;
+import org.packetrelay.upload.SenderTls;
 
 /** Entry point: checks the settings (one clear line and exit 2 on a problem), then runs Camel Main. */
 public final class PacketRelay {
@@ -162,8 +167,8 @@ public final class PacketRelay {
         for (String pattern : s.get("camel.main.routes-include-pattern").split(",")) {
             pattern = pattern.trim();
             if (pattern.startsWith("file:")) {
-                java.nio.file.Path dir = java.nio.file.Paths.get(pattern.substring(5)).toAbsolutePath().getParent();
-                if (dir != null && !java.nio.file.Files.isDirectory(dir)) {
+                Path dir = Paths.get(pattern.substring(5)).toAbsolutePath().getParent();
+                if (dir != null && !Files.isDirectory(dir)) {
                     throw new IllegalArgumentException("no route folder " + dir + " (camel.main.routes-include-pattern=" + pattern
                                                        + "): run from the project folder, which has routes/, or point the setting at it");
                 }
@@ -192,10 +197,10 @@ public final class PacketRelay {
                     "another process has it (another packet-relay?); set camel.management.port, or 0 to turn the management server off");
         }
         if (roles.contains("sender")) {
-            org.packetrelay.upload.SenderTls.check(s);
+            SenderTls.check(s);
             try {
-                org.packetrelay.upload.SenderLock.lock(java.nio.file.Paths.get(s.get("relay.logs-dir")));
-            } catch (java.io.IOException e) {
+                SenderLock.lock(Paths.get(s.get("relay.logs-dir")));
+            } catch (IOException e) {
                 throw new IllegalStateException("cannot lock the spool folder " + s.get("relay.logs-dir") + ": " + e.getMessage());
             }
         }

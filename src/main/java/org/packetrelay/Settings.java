@@ -2,6 +2,7 @@ package org.packetrelay;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,6 +11,8 @@ import java.nio.file.Paths;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The settings as Camel's properties component resolves them, for checks before Camel starts: the jar's
@@ -34,7 +37,7 @@ public final class Settings {
         Settings s = new Settings();
         try (InputStream in = Settings.class.getClassLoader().getResourceAsStream("application.properties")) {
             if (in != null) {
-                s.builtin.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+                s.builtin.load(new InputStreamReader(in, StandardCharsets.UTF_8));
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot read the built-in application.properties: " + e.getMessage());
@@ -93,13 +96,13 @@ public final class Settings {
         if (v == null) {
             v = file.getProperty(key, "");
         }
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\{\\{([^}]+)}}").matcher(v);
+        Matcher m = Pattern.compile("\\{\\{([^}]+)}}").matcher(v);
         StringBuilder sb = new StringBuilder();
         while (m.find()) {
             if (depth > 10) {
                 throw new IllegalArgumentException("bad setting " + key + ": placeholders nest too deep");
             }
-            m.appendReplacement(sb, java.util.regex.Matcher.quoteReplacement(get(m.group(1), depth + 1)));
+            m.appendReplacement(sb, Matcher.quoteReplacement(get(m.group(1), depth + 1)));
         }
         m.appendTail(sb);
         return sb.toString().trim();

@@ -1,5 +1,7 @@
 package org.packetrelay.catalog;
 
+import java.math.BigDecimal;
+
 /** How a field's value is held, written to CSV and typed in JSON. */
 public enum FieldType {
     /** epoch seconds with a fraction, e.g. {@code 1701234567.123456}; a JSON number. */
@@ -26,7 +28,7 @@ public enum FieldType {
         switch (this) {
             case TIMESTAMP:
                 try {
-                    return new java.math.BigDecimal(cell);
+                    return new BigDecimal(cell);
                 } catch (NumberFormatException e) {
                     throw new IllegalArgumentException("not a timestamp: '" + excerpt(cell) + "'");
                 }

@@ -243,7 +243,7 @@ public final class PacketRecord {
         if (cellOf[slot] != s) {
             CsvBytes b = new CsvBytes(s.length() + 8);
             appendCsvText(b, s);
-            cells[slot] = java.util.Arrays.copyOf(b.array(), b.length());
+            cells[slot] = Arrays.copyOf(b.array(), b.length());
             cellOf[slot] = s;
         }
         return cells[slot];

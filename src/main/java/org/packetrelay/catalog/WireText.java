@@ -1,5 +1,8 @@
 package org.packetrelay.catalog;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+
 /**
  * Turns bytes from the wire (DNS names, HTTP paths and hosts, TLS server names) into safe text.
  *
@@ -151,7 +154,7 @@ public final class WireText {
 
     /** The original bytes of an escaped value (of its kept part when it was {@link #isTruncated truncated}). */
     public static byte[] unescape(String s) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(s.length());
+        ByteArrayOutputStream out = new ByteArrayOutputStream(s.length());
         int n = isTruncated(s) ? s.length() - TRUNCATED.length() : s.length();
         for (int i = 0; i < n; ) {
             char ch = s.charAt(i);
@@ -169,7 +172,7 @@ public final class WireText {
                 }
             }
             int cp = s.codePointAt(i);
-            byte[] enc = new String(Character.toChars(cp)).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] enc = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8);
             out.write(enc, 0, enc.length);
             i += Character.charCount(cp);
         }

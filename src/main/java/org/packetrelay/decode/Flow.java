@@ -4,6 +4,7 @@ import static org.packetrelay.catalog.Field.COMMUNITY_ID;
 import static org.packetrelay.catalog.Field.DST_PORT;
 import static org.packetrelay.catalog.Field.SRC_PORT;
 
+import java.nio.charset.StandardCharsets;
 import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -17,7 +18,7 @@ import java.util.Arrays;
  */
 final class Flow {
     private static final byte[] BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-            .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            .getBytes(StandardCharsets.US_ASCII);
     static final int SRC_PORT_OFFSET = 0;
     static final int DST_PORT_OFFSET = 2;
 

@@ -4,6 +4,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.AbstractMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
 
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
@@ -18,7 +22,7 @@ import org.packetrelay.catalog.Field;
  * split's strategy puts the other rows back into one batch. Costs an exchange per packet: for high
  * rates prefer a BPF filter.
  */
-public final class PacketRow extends java.util.AbstractMap<String, String> {
+public final class PacketRow extends AbstractMap<String, String> {
     private static final CSVFormat FORMAT = CSVFormat.RFC4180;
     private final String line;
     private CSVRecord cells;
@@ -77,8 +81,8 @@ public final class PacketRow extends java.util.AbstractMap<String, String> {
     }
 
     @Override
-    public java.util.Set<Entry<String, String>> entrySet() {
-        java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+    public Set<Entry<String, String>> entrySet() {
+        Map<String, String> m = new LinkedHashMap<>();
         for (Field f : Field.ALL) {
             m.put(f.key(), get(f.key()));
         }

@@ -15,11 +15,13 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 import org.pcap4j.core.BpfProgram;
+import org.pcap4j.core.NotOpenException;
 import org.pcap4j.core.PcapHandle;
 import org.pcap4j.core.PcapNativeException;
 import org.pcap4j.core.PcapNetworkInterface;
 import org.pcap4j.core.PcapNetworkInterface.PromiscuousMode;
 import org.pcap4j.core.Pcaps;
+import org.pcap4j.packet.namednumber.DataLinkType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -114,10 +116,10 @@ final class PcapSources {
     }
 
     private void compileOnly(String filter) {
-        try (PcapHandle dead = Pcaps.openDead(org.pcap4j.packet.namednumber.DataLinkType.EN10MB, endpoint.getSnaplen())) {
+        try (PcapHandle dead = Pcaps.openDead(DataLinkType.EN10MB, endpoint.getSnaplen())) {
             BpfProgram prog = dead.compileFilter(filter, BpfProgram.BpfCompileMode.OPTIMIZE, PcapHandle.PCAP_NETMASK_UNKNOWN);
             prog.free();
-        } catch (PcapNativeException | org.pcap4j.core.NotOpenException e) {
+        } catch (PcapNativeException | NotOpenException e) {
             throw new PcapException("bad BPF filter '" + filter + "': " + e.getMessage());
         }
     }
@@ -220,7 +222,7 @@ final class PcapSources {
         if (filter != null) {
             try {
                 h.setFilter(filter, BpfProgram.BpfCompileMode.OPTIMIZE);
-            } catch (PcapNativeException | org.pcap4j.core.NotOpenException e) {
+            } catch (PcapNativeException | NotOpenException e) {
                 h.close();
                 throw new PcapException("BPF filter '" + filter + "' does not apply to " + file + ": " + e.getMessage());
             }
@@ -252,7 +254,7 @@ final class PcapSources {
         if (filter != null) {
             try {
                 handle.setFilter(filter, BpfProgram.BpfCompileMode.OPTIMIZE);
-            } catch (PcapNativeException | org.pcap4j.core.NotOpenException e) {
+            } catch (PcapNativeException | NotOpenException e) {
                 handle.close();
                 throw new PcapException("bad BPF filter '" + filter + "' on " + name + ": " + e.getMessage());
             }

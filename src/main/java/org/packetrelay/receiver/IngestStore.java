@@ -3,6 +3,10 @@ package org.packetrelay.receiver;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -17,6 +21,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -26,6 +31,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
 import org.packetrelay.catalog.Field;
+import org.packetrelay.catalog.FieldType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -148,10 +154,10 @@ public class IngestStore implements Processor {
             return;
         }
         String path = jdbcUrl.substring("jdbc:h2:file:".length()).split(";")[0];
-        java.nio.file.Path base = java.nio.file.Paths.get(path).toAbsolutePath();
-        try (var files = java.nio.file.Files.newDirectoryStream(base.getParent(), base.getFileName() + ".*")) {
-            for (java.nio.file.Path f : files) {
-                java.nio.file.Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Path base = Paths.get(path).toAbsolutePath();
+        try (var files = Files.newDirectoryStream(base.getParent(), base.getFileName() + ".*")) {
+            for (Path f : files) {
+                Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
             }
         } catch (IOException | UnsupportedOperationException e) {
             LOG.warn("Cannot make the database files owner-only: {}", e.toString());
@@ -444,7 +450,7 @@ public class IngestStore implements Processor {
             if (p.nextToken() != null) {
                 throw new Rejected(422, "content after the JSON array");
             }
-        } catch (com.fasterxml.jackson.core.JacksonException e) {
+        } catch (JacksonException e) {
             throw new Rejected(422, "malformed JSON: " + cut(e.getOriginalMessage()));
         } catch (IOException e) {
             throw new Rejected(400, "unreadable body: " + e.getMessage());
@@ -462,7 +468,7 @@ public class IngestStore implements Processor {
                 if (t != JsonToken.VALUE_NUMBER_INT) {
                     throw new Rejected(422, where + " must be an integer");
                 }
-                if (f.type() == org.packetrelay.catalog.FieldType.INT && p.getNumberType() != JsonParser.NumberType.INT) {
+                if (f.type() == FieldType.INT && p.getNumberType() != JsonParser.NumberType.INT) {
                     throw new Rejected(422, where + " is out of the integer range");
                 }
                 if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {

@@ -8,14 +8,24 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
+import org.apache.camel.AggregationStrategy;
 import org.apache.camel.Exchange;
+import org.apache.camel.RuntimeCamelException;
 import org.packetrelay.catalog.CsvBytes;
 import org.packetrelay.catalog.Field;
 import org.packetrelay.pcap.PacketBatch;
@@ -32,28 +42,28 @@ import org.slf4j.LoggerFactory;
  * is escaped, see {@link org.packetrelay.catalog.WireText}), so every complete line of a {@code .part} file is a
  * complete record.
  */
-public class Spool implements org.apache.camel.AggregationStrategy {
+public class Spool implements AggregationStrategy {
     public static final String PART_SUFFIX = ".part";
     public static final String READY_SUFFIX = ".ready";
     private static final Logger LOG = LoggerFactory.getLogger(Spool.class);
     /** Mode of spool files and of the folders the relay creates (captured traffic is sensitive). */
-    public static final java.nio.file.attribute.FileAttribute<?> OWNER_ONLY =
-            java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-    public static final java.nio.file.attribute.FileAttribute<?> OWNER_ONLY_DIR =
-            java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    public static final FileAttribute<?> OWNER_ONLY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+    public static final FileAttribute<?> OWNER_ONLY_DIR =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
     private static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss_SSS").withZone(ZoneOffset.UTC);
     private static final String HEADER_TEXT = Field.CSV_HEADER + "\n";
     private static final byte[] HEADER = HEADER_TEXT.getBytes(StandardCharsets.UTF_8);
 
     private String logsDir = "logs";
     private String roles = "sniffer";
-    private final java.util.concurrent.atomic.AtomicLong filesSpooled = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong filesSpooled = new AtomicLong();
     private long maxSpoolMb;
     private long minFreeMb = 64;
     private int pruneAfterDays;
     private SpoolSpace space;
     private final List<SpoolFile> unfinished = new ArrayList<>();
-    private final java.util.concurrent.atomic.LongAdder packetsDropped = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder packetsDropped = new LongAdder();
     private String lastStem = "";
     private int lastSuffix;
 
@@ -163,7 +173,7 @@ public class Spool implements org.apache.camel.AggregationStrategy {
                 try {
                     file.rollback(before);
                 } catch (IOException again) {
-                    throw new org.apache.camel.RuntimeCamelException("cannot write the spool file " + file.part()
+                    throw new RuntimeCamelException("cannot write the spool file " + file.part()
                                                                      + " nor cut it back to its last whole batch: " + again.getMessage(), again);
                 }
                 // the disk filled up between two measurements: measure again (pruning processed/ when that is on)
@@ -194,7 +204,7 @@ public class Spool implements org.apache.camel.AggregationStrategy {
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(dir, OWNER_ONLY_DIR);
         }
-        file.open(FileChannel.open(file.part(), java.util.EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), OWNER_ONLY));
+        file.open(FileChannel.open(file.part(), EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), OWNER_ONLY));
         file.write(HEADER, HEADER.length);
     }
 
@@ -228,7 +238,7 @@ public class Spool implements org.apache.camel.AggregationStrategy {
     private Path finish(SpoolFile file) throws IOException {
         Path target = file.part().resolveSibling(file.getName());
         if (Files.exists(file.part())) {
-            Files.move(file.part(), target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(file.part(), target, StandardCopyOption.ATOMIC_MOVE);
         }
         markReady(target);
         filesSpooled.incrementAndGet();
@@ -239,7 +249,7 @@ public class Spool implements org.apache.camel.AggregationStrategy {
 
     /** Completes the files whose completion failed before (e.g. no room for the marker on a full disk). */
     private void retryUnfinished() {
-        for (java.util.Iterator<SpoolFile> it = unfinished.iterator(); it.hasNext();) {
+        for (Iterator<SpoolFile> it = unfinished.iterator(); it.hasNext();) {
             SpoolFile file = it.next();
             try {
                 finish(file);
@@ -326,7 +336,7 @@ public class Spool implements org.apache.camel.AggregationStrategy {
                 }
             }
             rows = Math.max(0, rows - 1); // the header line
-            boolean headerOk = all.length >= HEADER.length && java.util.Arrays.equals(all, 0, HEADER.length, HEADER, 0, HEADER.length);
+            boolean headerOk = all.length >= HEADER.length && Arrays.equals(all, 0, HEADER.length, HEADER, 0, HEADER.length);
             keep = headerOk ? lastNl + 1 : 0;
             if (keep > 0 && rows > 0 && keep < all.length) {
                 ch.truncate(keep);
@@ -343,7 +353,7 @@ public class Spool implements org.apache.camel.AggregationStrategy {
             if (Files.exists(target)) {
                 target = dir.resolve(finalName.replace(".csv", "_recovered_" + System.currentTimeMillis() + ".csv"));
             }
-            Files.move(part, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
         }
         markReady(target);
         LOG.warn("Recovered {}: interrupted spool file, kept its {} complete rows as {}", name, rows, target.getFileName());

@@ -3,6 +3,7 @@ package org.packetrelay.spool;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.packetrelay.pcap.PacketBatch;
@@ -53,7 +54,7 @@ public final class SpoolFile {
         if (to == 0) {
             channel.close();
             channel = null;
-            java.nio.file.Files.deleteIfExists(part);
+            Files.deleteIfExists(part);
         } else {
             channel.truncate(to);
             channel.position(to);

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import org.packetrelay.catalog.Field;
+import org.packetrelay.catalog.FieldType;
 import org.packetrelay.catalog.Subnet;
 
 /**
@@ -155,7 +156,7 @@ public final class BatchRecord extends AbstractMap<String, Object> {
                 try {
                     BigDecimal d = value instanceof Number ? new BigDecimal(value.toString()) : new BigDecimal(value.toString().trim());
                     long n = d.toBigIntegerExact().longValueExact();
-                    if (f.type() == org.packetrelay.catalog.FieldType.LONG || n >= Integer.MIN_VALUE && n <= Integer.MAX_VALUE) {
+                    if (f.type() == FieldType.LONG || n >= Integer.MIN_VALUE && n <= Integer.MAX_VALUE) {
                         return n;
                     }
                 } catch (ArithmeticException | NumberFormatException e) {

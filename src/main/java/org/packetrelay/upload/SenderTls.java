@@ -2,6 +2,8 @@ package org.packetrelay.upload;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -141,9 +143,9 @@ public class SenderTls implements CamelContextAware {
     /** scheme://host:port of a URL, without user information, path or query (for logs). */
     static String server(String url) {
         try {
-            java.net.URI u = new java.net.URI(url);
+            URI u = new URI(url);
             return u.getScheme() + "://" + u.getHost() + (u.getPort() < 0 ? "" : ":" + u.getPort());
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             return "sender.url";
         }
     }

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -119,7 +120,7 @@ public final class BenchTraffic implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             InetSocketAddress to = udpSinks.get(random.nextInt(udpSinks.size()));
             byte[] payload = payload(udpSize());
-            (to.getAddress() instanceof java.net.Inet6Address ? c6 : c4).send(new DatagramPacket(payload, payload.length, to));
+            (to.getAddress() instanceof Inet6Address ? c6 : c4).send(new DatagramPacket(payload, payload.length, to));
             if (i % 100 == 99) {
                 Thread.sleep(2); // let the capture thread keep up
             }
@@ -185,7 +186,7 @@ public final class BenchTraffic implements AutoCloseable {
         byte[] buf = new byte[4096];
         for (int i = 0; i < n; i++) {
             InetSocketAddress to = dnsServers.get(i % dnsServers.size());
-            DatagramSocket c = to.getAddress() instanceof java.net.Inet6Address ? c6 : c4;
+            DatagramSocket c = to.getAddress() instanceof Inet6Address ? c6 : c4;
             String name = WORDS[random.nextInt(WORDS.length)] + (random.nextInt(3) == 0 ? "-" + i : "") + "."
                           + WORDS[random.nextInt(WORDS.length)] + (random.nextBoolean() ? ".example.com" : ".local");
             byte[] q = dnsQuery(random.nextInt(65536), name, DNS_TYPES[random.nextInt(DNS_TYPES.length)]);
@@ -374,7 +375,7 @@ public final class BenchTraffic implements AutoCloseable {
                 .connectTimeout(Duration.ofSeconds(5)).build();
         for (int i = 0; i < n; i++) {
             HttpServer server = httpServers.get(i % 4 == 3 ? 1 : 0);
-            String host = server.getAddress().getAddress() instanceof java.net.Inet6Address ? "[::1]" : "127.0.0.1";
+            String host = server.getAddress().getAddress() instanceof Inet6Address ? "[::1]" : "127.0.0.1";
             URI uri = URI.create("http://" + host + ":" + server.getAddress().getPort() + httpPath());
             HttpRequest.Builder rb = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
                     .header("User-Agent", "packet-relay-bench/1.0")

@@ -1,5 +1,6 @@
 package org.packetrelay.bench;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,6 +10,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Tag;
@@ -199,7 +201,7 @@ class CaptureBenchIT {
             long busy0 = RelayRun.machineBusyTicks();
             long t0 = System.nanoTime();
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-            assertTrue(p.waitFor(TIMEOUT, java.util.concurrent.TimeUnit.SECONDS), name + " did not finish");
+            assertTrue(p.waitFor(TIMEOUT, TimeUnit.SECONDS), name + " did not finish");
             double s = (System.nanoTime() - t0) / 1e9;
             assertEquals(0, p.exitValue(), name + ": " + tail(out));
             if (s < best) {
@@ -328,7 +330,7 @@ class CaptureBenchIT {
                     long lines = 0;
                     String prev = null;
                     boolean ordered = true;
-                    try (java.io.BufferedReader in = Files.newBufferedReader(p, StandardCharsets.UTF_8)) {
+                    try (BufferedReader in = Files.newBufferedReader(p, StandardCharsets.UTF_8)) {
                         String l;
                         while ((l = in.readLine()) != null) {
                             if (lines++ == 0) {

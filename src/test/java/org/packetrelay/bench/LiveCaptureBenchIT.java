@@ -3,8 +3,12 @@ package org.packetrelay.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -12,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -75,9 +80,9 @@ class LiveCaptureBenchIT {
             Files.copy(jar, dir.resolve("packet-relay.jar")); // a jar in the work folder is the one RelayProcess runs
             Path routes = jar.resolveSibling("routes"); // an earlier build runs with the routes beside it, if any
             if (Files.isDirectory(routes)) {
-                try (java.util.stream.Stream<Path> s = Files.list(routes)) {
+                try (Stream<Path> s = Files.list(routes)) {
                     for (Path r : s.toList()) {
-                        Files.copy(r, dir.resolve("routes").resolve(r.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                        Files.copy(r, dir.resolve("routes").resolve(r.getFileName()), StandardCopyOption.REPLACE_EXISTING);
                     }
                 }
             }
@@ -179,16 +184,16 @@ class LiveCaptureBenchIT {
     }
 
     /** Rows in the spool files (complete or .part): their lines less the header, counted without parsing. */
-    private static long rows(Path pending) throws java.io.IOException {
+    private static long rows(Path pending) throws IOException {
         if (!Files.isDirectory(pending)) {
             return 0;
         }
         long rows = 0;
         byte[] buf = new byte[1 << 16];
-        try (java.util.stream.Stream<Path> files = Files.list(pending)) {
+        try (Stream<Path> files = Files.list(pending)) {
             for (Path f : files.filter(f -> f.toString().endsWith(".csv") || f.toString().endsWith(".part")).toList()) {
                 long lines = 0;
-                try (java.io.InputStream in = Files.newInputStream(f)) {
+                try (InputStream in = Files.newInputStream(f)) {
                     for (int n; (n = in.read(buf)) > 0; ) {
                         for (int i = 0; i < n; i++) {
                             if (buf[i] == '\n') {
@@ -196,7 +201,7 @@ class LiveCaptureBenchIT {
                             }
                         }
                     }
-                } catch (java.nio.file.NoSuchFileException e) {
+                } catch (NoSuchFileException e) {
                     continue; // a .part renamed meanwhile: counted under its new name on the next look
                 }
                 rows += Math.max(0, lines - 1);

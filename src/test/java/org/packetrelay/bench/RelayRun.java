@@ -16,6 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -27,7 +29,7 @@ import java.util.stream.Stream;
 final class RelayRun {
     static final List<String> JVM_ARGS = List.of("-Xmx256m", "-XX:+UseParallelGC", "-XX:+ExitOnOutOfMemoryError");
     private static final long CLK_TCK = 100; // USER_HZ on Linux
-    private static final java.util.regex.Pattern SPOOLED = java.util.regex.Pattern.compile("Spooled \\S+: (\\d+) packets");
+    private static final Pattern SPOOLED = Pattern.compile("Spooled \\S+: (\\d+) packets");
 
     final String label;
     final Path workDir;
@@ -132,7 +134,7 @@ final class RelayRun {
                     if (replayCompleteNanos == 0 && line.contains("Replay complete")) {
                         replayCompleteNanos = now;
                     }
-                    java.util.regex.Matcher m = SPOOLED.matcher(line);
+                    Matcher m = SPOOLED.matcher(line);
                     if (m.find()) {
                         synchronized (spooled) {
                             spooled.add(new long[] {now, Long.parseLong(m.group(1))});

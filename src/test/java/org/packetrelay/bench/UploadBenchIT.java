@@ -12,6 +12,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 import org.apache.camel.CamelContext;
@@ -20,9 +24,18 @@ import org.apache.camel.ProducerTemplate;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
+import org.apache.hc.client5.http.classic.methods.HttpPost;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.packetrelay.upload.SpoolTranscoder;
+import org.slf4j.LoggerFactory;
+
+import com.sun.management.OperatingSystemMXBean;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -90,7 +103,7 @@ class UploadBenchIT {
         deleteTree(base);
         Files.createDirectories(base);
         // the in-process Camel contexts of "camel-http alone": no INFO lines in the report
-        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.apache.camel")).setLevel(ch.qos.logback.classic.Level.WARN);
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("org.apache.camel")).setLevel(ch.qos.logback.classic.Level.WARN);
 
         // 1. the spool, made once: every run gets hard links to it (the relay moves the files)
         int rowsPerFile = (int) ((RECORDS + FILES - 1) / FILES);
@@ -388,23 +401,23 @@ class UploadBenchIT {
 
     /** Apache HttpClient 5 classic, pooled keep-alive connections, {@code threads} threads POSTing {@code body}. */
     private static double httpClientAlone(String url, byte[] body, int records, int threads, int requests, String tag) throws Exception {
-        var cm = org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder.create()
+        var cm = PoolingHttpClientConnectionManagerBuilder.create()
                 .setMaxConnTotal(threads).setMaxConnPerRoute(threads).build();
-        try (var client = org.apache.hc.client5.http.impl.classic.HttpClients.custom().setConnectionManager(cm).build()) {
-            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
-            java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        try (var client = HttpClients.custom().setConnectionManager(cm).build()) {
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            AtomicInteger next = new AtomicInteger();
             long t0 = System.nanoTime();
-            List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
+            List<Future<?>> fs = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 fs.add(pool.submit(() -> {
                     int i;
                     while ((i = next.getAndIncrement()) < requests) {
-                        var post = new org.apache.hc.client5.http.classic.methods.HttpPost(url);
+                        var post = new HttpPost(url);
                         post.setHeader("Idempotency-Key", "hc-" + tag + ":" + i + "+" + records);
-                        post.setEntity(new org.apache.hc.core5.http.io.entity.ByteArrayEntity(body,
-                                org.apache.hc.core5.http.ContentType.create("application/json")));
+                        post.setEntity(new ByteArrayEntity(body,
+                                ContentType.create("application/json")));
                         int code = client.execute(post, response -> {
-                            org.apache.hc.core5.http.io.entity.EntityUtils.consume(response.getEntity());
+                            EntityUtils.consume(response.getEntity());
                             return response.getCode();
                         });
                         if (code != 200) {
@@ -489,7 +502,7 @@ class UploadBenchIT {
     }
 
     private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+        return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static String loadAverage() {

@@ -21,11 +21,13 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.SerializableString;
 import com.fasterxml.jackson.core.io.SerializedString;
+import com.sun.management.ThreadMXBean;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
 import org.packetrelay.catalog.Field;
 import org.packetrelay.catalog.FieldType;
+import org.packetrelay.upload.SpoolFormatException;
 import org.packetrelay.upload.SpoolTranscoder;
 
 import static org.junit.jupiter.api.Assertions.fail;
@@ -110,7 +112,7 @@ final class UploadProfile {
             try (SpoolTranscoder t = new SpoolTranscoder(f)) {
                 try {
                     t.skip(Long.MAX_VALUE);
-                } catch (org.packetrelay.upload.SpoolFormatException e) {
+                } catch (SpoolFormatException e) {
                     // the end: "shorter than its checkpoint"
                 }
                 n = t.rowsRead();
@@ -220,7 +222,7 @@ final class UploadProfile {
         System.gc();
         long rows = 0;
         long json = 0;
-        com.sun.management.ThreadMXBean tmx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        ThreadMXBean tmx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         long a0 = tmx.getCurrentThreadAllocatedBytes();
         long c0 = tmx.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();

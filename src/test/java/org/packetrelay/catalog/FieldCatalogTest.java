@@ -1,10 +1,12 @@
 package org.packetrelay.catalog;
 
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -64,7 +66,7 @@ class FieldCatalogTest {
     void wireTextIsCutAtMaxCharsOnAnEscapeBoundary() {
         int max = WireText.MAX_CHARS;
         byte[] plain = new byte[max + 1];
-        java.util.Arrays.fill(plain, (byte) 'p');
+        Arrays.fill(plain, (byte) 'p');
         assertEquals(max, WireText.escape(plain, 0, max).length());
         assertFalse(WireText.isTruncated(WireText.escape(plain, 0, max)));
         String cut = WireText.escape(plain, 0, max + 1);
@@ -72,7 +74,7 @@ class FieldCatalogTest {
         assertTrue(WireText.isTruncated(cut));
 
         byte[] backslashes = new byte[max / 2 + 1];
-        java.util.Arrays.fill(backslashes, (byte) '\\');
+        Arrays.fill(backslashes, (byte) '\\');
         String exact = WireText.escape(backslashes, 0, max / 2); // each one escaped as two characters: exactly max
         assertEquals(max, exact.length());
         assertFalse(WireText.isTruncated(exact));
@@ -80,9 +82,9 @@ class FieldCatalogTest {
         assertEquals(max - 4 + WireText.TRUNCATED.length(), over.length());
 
         // a 4-byte UTF-8 character (two UTF-16 units) across the cut is left out whole, never half a surrogate pair
-        byte[] emoji = "\uD83D\uDE00".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] emoji = "\uD83D\uDE00".getBytes(StandardCharsets.UTF_8);
         byte[] mixed = new byte[max - 5 + emoji.length + 10];
-        java.util.Arrays.fill(mixed, (byte) 'p');
+        Arrays.fill(mixed, (byte) 'p');
         System.arraycopy(emoji, 0, mixed, max - 5, emoji.length);
         mixed[mixed.length - 1] = (byte) 0xFF; // not UTF-8: the slow path
         String pair = WireText.escape(mixed, 0, mixed.length);
@@ -91,7 +93,7 @@ class FieldCatalogTest {
         assertTrue(WireText.isTruncated(over));
         assertEquals((max - 4) / 2, WireText.unescape(over).length, "whole escapes kept");
 
-        byte[] text = "ab\\...".getBytes(java.nio.charset.StandardCharsets.US_ASCII); // an escaped backslash, then dots
+        byte[] text = "ab\\...".getBytes(StandardCharsets.US_ASCII); // an escaped backslash, then dots
         String notCut = WireText.escape(text, 0, text.length);
         assertEquals("ab\\\\...", notCut);
         assertFalse(WireText.isTruncated(notCut));
@@ -103,8 +105,8 @@ class FieldCatalogTest {
         byte[] in = {'a', ',', '"', 0, '\r', '\n', '\\', (byte) 0xFF, (byte) 0xC3, (byte) 0xA9, (byte) 0xE2, (byte) 0x82};
         String s = WireText.escape(in, 0, in.length);
         assertEquals("a,\"\\x00\\x0D\\x0A\\\\\\xFF\u00e9\\xE2\\x82", s);
-        assertEquals(new String(in, java.nio.charset.StandardCharsets.ISO_8859_1),
-                new String(WireText.unescape(s), java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertEquals(new String(in, StandardCharsets.ISO_8859_1),
+                new String(WireText.unescape(s), StandardCharsets.ISO_8859_1));
         assertNull(WireText.escape(in, 0, 0));
     }
 }

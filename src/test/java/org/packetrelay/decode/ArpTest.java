@@ -9,6 +9,8 @@ import org.junit.jupiter.api.Test;
 import org.packetrelay.catalog.Field;
 import org.packetrelay.catalog.PacketRecord;
 
+import java.util.Arrays;
+
 class ArpTest extends LayerTest {
     static final byte[] ARP = ethernet(0x0806, concat(bytes(0, 1, 8, 0, 6, 4, 0, 1), bytes(2, 0, 0, 0, 0, 1), addr("192.0.2.1"),
             new byte[6], addr("192.0.2.2")));
@@ -33,7 +35,7 @@ class ArpTest extends LayerTest {
         assertEquals(2, r.getNumber(Field.ARP_OP));
         assertFalse(r.has(Field.ARP_PSRC));
         assertNull(r.getString(Field.DECODE_ERROR));
-        assertEquals("arp: header truncated (27 of 28 bytes)", error(1, java.util.Arrays.copyOf(ARP, 14 + 27)));
+        assertEquals("arp: header truncated (27 of 28 bytes)", error(1, Arrays.copyOf(ARP, 14 + 27)));
         assertEquals(1, rec.getNumber(Field.ARP_OP), "the operation was decoded before the cut");
     }
 }

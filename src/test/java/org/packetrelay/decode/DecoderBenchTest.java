@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -50,7 +51,7 @@ class DecoderBenchTest {
             p.decode(decoder, "eth0", rec);
             rec.appendCsv(out);
         }
-        return java.util.Arrays.copyOf(out.array(), out.length());
+        return Arrays.copyOf(out.array(), out.length());
     }
 
     private static int run(List<Packets.Captured> packets, PacketDecoder decoder, PacketRecord rec, CsvBytes sb) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.packetrelay.decode.Packets.*;
 
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.packetrelay.catalog.Field;
@@ -34,7 +35,7 @@ class LinkLayerTest extends LayerTest {
         assertEquals(100, r.getNumber(Field.VLAN_ID), "the outer tag's id");
         assertEquals("UDP", r.getString(Field.PROTOCOL));
         assertEquals(3, r.getNumber(Field.PAYLOAD_LENGTH));
-        assertEquals("vlan: header truncated (2 of 4 bytes)", error(1, java.util.Arrays.copyOf(QINQ, 20)));
+        assertEquals("vlan: header truncated (2 of 4 bytes)", error(1, Arrays.copyOf(QINQ, 20)));
         assertEquals("VLAN", rec.getString(Field.PROTOCOL));
     }
 
@@ -87,7 +88,7 @@ class LinkLayerTest extends LayerTest {
         byte[] sll2 = concat(be16(0x86DD), bytes(0, 0, 0, 0, 0, 2, 0, 1, 0, 6), bytes(2, 0, 0, 0, 0, 7, 0, 0), IP6);
         assertEquals("02:00:00:00:00:07", decode(276, sll2).getString(Field.SRC_MAC));
         assertEquals(6, rec.getNumber(Field.IP_VERSION));
-        assertEquals("sll2: header truncated (19 of 20 bytes)", error(276, java.util.Arrays.copyOf(sll2, 19)));
+        assertEquals("sll2: header truncated (19 of 20 bytes)", error(276, Arrays.copyOf(sll2, 19)));
     }
 
     @Test

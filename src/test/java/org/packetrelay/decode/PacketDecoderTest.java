@@ -8,10 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.packetrelay.decode.Packets.*;
 
+import java.io.IOException;
+import java.io.Reader;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Properties;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
@@ -159,9 +164,9 @@ class PacketDecoderTest extends LayerTest {
      * receiver would refuse the whole spool file. Wire text is cut at WireText.MAX_CHARS with a marker; what is kept
      * still unescapes exactly.
      */
-    private static int receiverMaxStringLength() throws java.io.IOException {
-        java.util.Properties p = new java.util.Properties();
-        try (java.io.Reader r = java.nio.file.Files.newBufferedReader(java.nio.file.Path.of("application.properties"))) {
+    private static int receiverMaxStringLength() throws IOException {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(Path.of("application.properties"))) {
             p.load(r);
         }
         return Integer.parseInt(p.getProperty("receiver.max-string-length"));

@@ -2,15 +2,18 @@ package org.packetrelay.decode;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import com.sun.jna.Callback;
+import com.sun.jna.Native;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.StringReader;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.List;
-import com.sun.jna.Callback;
-import com.sun.jna.Native;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
@@ -147,8 +150,8 @@ final class Packets {
             return b;
         }
         try {
-            return java.net.InetAddress.getByName(ip).getAddress();
-        } catch (java.net.UnknownHostException e) {
+            return InetAddress.getByName(ip).getAddress();
+        } catch (UnknownHostException e) {
             throw new IllegalArgumentException(ip, e);
         }
     }
@@ -167,7 +170,7 @@ final class Packets {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (String label : name.isEmpty() ? new String[0] : name.split("\\.")) {
             out.write(label.length());
-            out.writeBytes(label.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.writeBytes(label.getBytes(StandardCharsets.US_ASCII));
         }
         out.write(0);
         return out.toByteArray();

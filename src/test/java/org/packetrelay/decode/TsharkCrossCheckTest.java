@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.packetrelay.decode.Packets.*;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -26,11 +27,11 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
-import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.packetrelay.catalog.Field;
@@ -429,7 +430,7 @@ class TsharkCrossCheckTest {
         return rows;
     }
 
-    static void assertSeen(List<PacketRecord> rows, java.util.function.Predicate<PacketRecord> p, String what) {
+    static void assertSeen(List<PacketRecord> rows, Predicate<PacketRecord> p, String what) {
         assertTrue(rows.stream().anyMatch(p), what + " among " + rows.size() + " rows");
     }
 

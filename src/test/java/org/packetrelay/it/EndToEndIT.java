@@ -1,11 +1,14 @@
 package org.packetrelay.it;
 
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashMap;
 import java.util.List;
@@ -49,7 +52,7 @@ class EndToEndIT {
                 if (n >= expected) {
                     return n;
                 }
-            } catch (java.sql.SQLException e) {
+            } catch (SQLException e) {
                 // the table appears once the receiver started
             }
             Thread.sleep(250);
@@ -129,11 +132,11 @@ class EndToEndIT {
                 }
             }
             // management over HTTP
-            String metrics = new String(new java.net.URL("http://127.0.0.1:" + mgmtPort + "/observe/metrics").openStream().readAllBytes(),
+            String metrics = new String(new URL("http://127.0.0.1:" + mgmtPort + "/observe/metrics").openStream().readAllBytes(),
                     StandardCharsets.UTF_8);
             assertTrue(metrics.lines().anyMatch(l -> l.startsWith("packet_relay_records_uploaded_total ")
                                                      && Double.parseDouble(l.split(" ")[1]) >= 55), metrics);
-            String health = new String(new java.net.URL("http://127.0.0.1:" + mgmtPort + "/observe/health").openStream().readAllBytes(),
+            String health = new String(new URL("http://127.0.0.1:" + mgmtPort + "/observe/health").openStream().readAllBytes(),
                     StandardCharsets.UTF_8);
             assertTrue(health.contains("UP"), health);
             int code = p.term(60);
@@ -203,12 +206,12 @@ class EndToEndIT {
         assertTrue(out.matches("(?s).*processed/ +" + files + " files.*"), out);
         // captured traffic is sensitive: the folders the relay made and every spool file are owner-only
         for (String folder : List.of("logs", "logs/pending_upload", "logs/processed", "logs/failed_uploads", "logs/.state")) {
-            assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+            assertEquals("rwx------", PosixFilePermissions.toString(
                     Files.getPosixFilePermissions(dir.resolve(folder))), folder);
         }
         try (var s = Files.list(dir.resolve("logs/processed"))) {
             for (Path f : s.toList()) {
-                assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f)), f.toString());
+                assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)), f.toString());
             }
         }
         assertTrue(out.matches("(?s).*pending_upload/ +0 files.*"), out);

@@ -5,6 +5,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -131,7 +132,7 @@ class KafkaReceiverIT {
         KafkaReceiverProcess receiver = new KafkaReceiverProcess(pg, url, broker, topic);
         Map<Integer, Integer> sent = new TreeMap<>();
         String good = Batches.json(99, 2);
-        Map<String, String> poison = new java.util.LinkedHashMap<>();
+        Map<String, String> poison = new LinkedHashMap<>();
         poison.put("wrong-type", good.replace("\"length\":0", "\"length\":\"0\""));
         poison.put("broken-json", good.substring(0, good.length() - 3));
         poison.put("nul", good.replace("\"interface 'ä\\\" 99\"", "\"a\\u0000b\""));

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 import org.apache.kafka.clients.admin.NewTopic;
@@ -56,7 +57,7 @@ class KafkaSenderIT {
         return m;
     }
 
-    private static void await(java.util.function.BooleanSupplier done, long ms, String what, RelayProcess... ps) throws Exception {
+    private static void await(BooleanSupplier done, long ms, String what, RelayProcess... ps) throws Exception {
         long end = System.currentTimeMillis() + ms;
         while (!done.getAsBoolean() && System.currentTimeMillis() < end) {
             Thread.sleep(100);

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -112,7 +113,7 @@ class KillRecoveryIT {
         Map<String, String> settings = Map.of("relay.roles", "sniffer", "sniffer.interfaces", "lo",
                 "sniffer.filter", "udp port " + port, "sniffer.save-interval", "30");
         int perTick = 20; // 20 datagrams every 10 ms: about 2,000 packets/s
-        java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+        AtomicLong sent = new AtomicLong();
         AtomicBoolean sending = new AtomicBoolean(true);
         long sentAtKill;
         try (RelayProcess p = RelayProcess.start(dir, settings)) {

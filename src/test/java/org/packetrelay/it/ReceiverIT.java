@@ -14,6 +14,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -95,7 +96,7 @@ class ReceiverIT {
             assertEquals("{\"status\":\"UP\",\"records\":" + (8 * records) + "}", health.body(), "each batch stored once");
 
             byte[] tooBig = new byte[MAX_BODY + 1];
-            java.util.Arrays.fill(tooBig, (byte) ' ');
+            Arrays.fill(tooBig, (byte) ' ');
             for (boolean chunked : new boolean[] { false, true }) {
                 HttpResponse<String> r = http.send(post(url, "too-big-" + chunked, tooBig, chunked), HttpResponse.BodyHandlers.ofString());
                 assertEquals(413, r.statusCode(), r.body());

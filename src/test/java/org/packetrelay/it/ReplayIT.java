@@ -2,6 +2,7 @@ package org.packetrelay.it;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -45,7 +46,7 @@ class ReplayIT {
                 }
             }
             // per capture file, rows == manifest count (the interface column names the replayed file)
-            Map<String, Long> perFile = new java.util.HashMap<>();
+            Map<String, Long> perFile = new HashMap<>();
             rows.forEach(r -> perFile.merge(r.get("interface"), 1L, Long::sum));
             for (String line : Files.readAllLines(corpus.resolve("MANIFEST.tsv")).subList(1, files + 1)) {
                 String[] c = line.split("\t");

@@ -2,8 +2,10 @@ package org.packetrelay.it;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
@@ -66,7 +68,7 @@ class SenderKillIT {
                 assertTrue(p.out().contains("resumed at row"), p.tail());
             }
             assertEquals(batches, server.stored().size(), "every batch stored once");
-            java.util.Set<String> ids = new java.util.HashSet<>();
+            Set<String> ids = new HashSet<>();
             server.stored().values().forEach(list -> list.forEach(n -> assertTrue(ids.add(n.get("community_id").asText()))));
             assertEquals(rows, ids.size());
             long reposted = server.postsPerKey().values().stream().filter(c -> c.get() > 1).count();

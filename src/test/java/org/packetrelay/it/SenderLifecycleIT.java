@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +30,7 @@ class SenderLifecycleIT {
     private static final String FILE = "packets_20260101_000000_000.csv";
 
     private static Map<String, String> settings(IngestServer server, String... more) {
-        Map<String, String> m = new java.util.HashMap<>(Map.of("relay.roles", "sender", "sender.url", server.url(), "sender.poll-interval",
+        Map<String, String> m = new HashMap<>(Map.of("relay.roles", "sender", "sender.url", server.url(), "sender.poll-interval",
                 "1", "sender.retry-delay", "1", "sender.host-id", "life", "camel.management.port", "0"));
         for (int i = 0; i < more.length; i += 2) {
             m.put(more[i], more[i + 1]);
@@ -65,7 +67,7 @@ class SenderLifecycleIT {
             // a day between retries: only the one at start-up can take it
             awaitFile(dir.resolve("logs/processed/" + FILE), p);
             assertAllOnce(server, 1200);
-            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+            assertEquals("rw-------", PosixFilePermissions.toString(
                     Files.getPosixFilePermissions(dir.resolve("logs/.sender.lock"))), "the lock owner-only, like every file the relay makes");
         }
     }

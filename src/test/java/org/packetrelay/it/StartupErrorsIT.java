@@ -5,6 +5,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -106,7 +107,7 @@ class StartupErrorsIT {
 
     /** A bad sender.tls.* store: one line naming the setting, exit 2, and the password is not printed. */
     private static void assertTlsError(Path dir, Map<String, String> tls, String expected) throws Exception {
-        Map<String, String> settings = new java.util.HashMap<>(tls);
+        Map<String, String> settings = new HashMap<>(tls);
         settings.put("relay.roles", "sender");
         settings.put("sender.url", "https://127.0.0.1:" + Traffic.freePort() + "/ingest_packets");
         try (RelayProcess p = RelayProcess.start(dir, settings)) {

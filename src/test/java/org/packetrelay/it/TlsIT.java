@@ -2,6 +2,7 @@ package org.packetrelay.it;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -46,7 +47,7 @@ class TlsIT {
                 assertFalse(output.contains("verify-hostname=false"), "no hostname warning by default");
             }
             // hostname verification off: said once at start
-            Map<String, String> off = new java.util.HashMap<>(settings);
+            Map<String, String> off = new HashMap<>(settings);
             off.put("sender.tls.verify-hostname", "false");
             try (RelayProcess p = RelayProcess.start(dir, off, List.of(), List.of(), env)) {
                 p.awaitLog("sender.tls.verify-hostname=false", 60);

@@ -3,8 +3,11 @@ package org.packetrelay.it;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -152,13 +155,13 @@ class YamlCustomisationIT {
         try (IngestServer server = new IngestServer(0)) {
             upload(dir, server, "packets_20260101_000000_000.csv");
             List<JsonNode> rows = stored(server);
-            long expected = java.util.stream.IntStream.range(0, 1200).filter(i -> i % 3 != 0 && i % 5 != 0).count();
+            long expected = IntStream.range(0, 1200).filter(i -> i % 3 != 0 && i % 5 != 0).count();
             assertEquals(expected, rows.size());
             assertTrue(rows.stream().noneMatch(n -> n.get("protocol").asText().equals("ICMP")), "no ICMP stored");
             assertTrue(rows.stream().noneMatch(n -> n.get("src_ip").asText().startsWith("10.9.")), "nothing from 10.9.0.0/16");
             assertEquals(List.of(), server.problems());
             assertEquals(3, server.stored().size(), "three batches, keyed by the rows they span: "
-                                                    + new java.util.TreeSet<>(server.stored().keySet()));
+                                                    + new TreeSet<>(server.stored().keySet()));
         }
     }
 
@@ -213,7 +216,7 @@ class YamlCustomisationIT {
             assertEquals(1200, server.recordsStored());
             ObjectMapper json = new ObjectMapper();
             Path archive = dir.resolve("logs/archive");
-            List<String> names = new java.util.ArrayList<>();
+            List<String> names = new ArrayList<>();
             long archived = 0;
             long end = System.currentTimeMillis() + 10_000;
             while (names.size() < 3 && System.currentTimeMillis() < end) {

@@ -1,5 +1,6 @@
 package org.packetrelay.pcap;
 
+import java.io.ByteArrayOutputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -145,7 +146,7 @@ class LiveCaptureTest {
         path[17] = (byte) 0xFF; // invalid UTF-8
         path[18] = (byte) 0xC3; // a valid two-byte sequence: é
         path[19] = (byte) 0xA9;
-        java.io.ByteArrayOutputStream req = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream req = new ByteArrayOutputStream();
         req.write("POST ".getBytes(StandardCharsets.US_ASCII));
         req.write(path);
         req.write(" HTTP/1.1\r\nHost: a,\"b\"\r\n\r\n".getBytes(StandardCharsets.US_ASCII));

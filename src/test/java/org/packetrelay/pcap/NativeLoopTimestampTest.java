@@ -3,6 +3,7 @@ package org.packetrelay.pcap;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -39,7 +40,7 @@ class NativeLoopTimestampTest {
         // the clamped time still makes a row: 10 integer digits, which the receiver accepts (up to 11)
         PacketRecord rec = new PacketRecord();
         new PacketDecoder().decode(1, FRAME, FRAME.length, nanos.get(1), 9, "f", rec);
-        assertEquals(new java.math.BigDecimal("9223372036.854775807"), rec.get(Field.TIMESTAMP));
+        assertEquals(new BigDecimal("9223372036.854775807"), rec.get(Field.TIMESTAMP));
     }
 
     @Test

@@ -4,8 +4,11 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -63,7 +66,7 @@ class IngestStorePostgresTest {
             String body = "[{\"timestamp\":1701234567.123456789,\"interface\":" + IngestStore.quote(tricky)
                           + ",\"length\":2147483647,\"seq\":4294967295,\"tcp_syn\":true,\"tcp_ack\":false,\"src_port\":null}]";
             assertEquals(new IngestStore.Stored(1, false), s.ingest("k-types", utf8(body)));
-            Map<String, String> types = new java.util.HashMap<>();
+            Map<String, String> types = new HashMap<>();
             for (List<String> row : pg.query(url, "SELECT column_name, data_type, numeric_precision, numeric_scale FROM information_schema.columns "
                                                   + "WHERE table_name = 'packets'")) {
                 types.put(row.get(0), row.get(1) + ("numeric".equals(row.get(1)) ? "(" + row.get(2) + "," + row.get(3) + ")" : ""));
@@ -78,7 +81,7 @@ class IngestStorePostgresTest {
                     case STRING -> "character varying";
                 }, types.get(f.key()), f.key());
             }
-            assertEquals(List.of(java.util.Arrays.asList("1701234567.123456789", tricky, "2147483647", "4294967295", "t", "f", null)),
+            assertEquals(List.of(Arrays.asList("1701234567.123456789", tricky, "2147483647", "4294967295", "t", "f", null)),
                     pg.query(url, "SELECT \"timestamp\", \"interface\", \"length\", \"seq\", \"tcp_syn\", \"tcp_ack\", \"src_port\" FROM packets"));
             assertEquals(1, pg.queryLong(url, "SELECT COUNT(*) FROM ingest_batches WHERE idempotency_key = 'k-types' AND records = 1"));
         } finally {
@@ -124,7 +127,7 @@ class IngestStorePostgresTest {
                 duplicates += f.get();
             }
             assertEquals(20 * (n - 1), duplicates);
-            Map<Integer, Integer> sent = new java.util.TreeMap<>();
+            Map<Integer, Integer> sent = new TreeMap<>();
             for (int b = 0; b < 20; b++) {
                 sent.put(b, 50);
             }

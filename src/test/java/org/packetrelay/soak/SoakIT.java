@@ -358,7 +358,7 @@ class SoakIT {
     private static int freePort() {
         try {
             return Traffic.freePort();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException(e);
         }
     }

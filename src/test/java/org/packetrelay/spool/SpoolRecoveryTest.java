@@ -3,6 +3,9 @@ package org.packetrelay.spool;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -77,15 +80,15 @@ class SpoolRecoveryTest {
     void namesSortInOrderAndNeverCollide() throws Exception {
         Spool s = spool("sniffer");
         Files.createDirectories(s.pendingDir());
-        java.util.List<String> names = new java.util.ArrayList<>();
+        List<String> names = new ArrayList<>();
         for (int i = 0; i < 2000; i++) {
             String n = s.nextName();
             Files.createFile(s.pendingDir().resolve(n));
             names.add(n);
         }
-        assertEquals(2000, new java.util.HashSet<>(names).size());
-        List<String> sorted = new java.util.ArrayList<>(names);
-        java.util.Collections.sort(sorted);
+        assertEquals(2000, new HashSet<>(names).size());
+        List<String> sorted = new ArrayList<>(names);
+        Collections.sort(sorted);
         for (int i = 0; i < names.size(); i++) {
             assertEquals(names.get(i), sorted.get(i), "lexical order is creation order at " + i);
         }

@@ -1,5 +1,6 @@
 package org.packetrelay.testing;
 
+import java.math.BigDecimal;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +30,7 @@ public final class Batches {
             ObjectNode r = array.addObject();
             for (Field f : Field.ALL) {
                 switch (f.type()) {
-                    case TIMESTAMP -> r.put(f.key(), new java.math.BigDecimal("1700000000." + String.format("%06d", i)));
+                    case TIMESTAMP -> r.put(f.key(), new BigDecimal("1700000000." + String.format("%06d", i)));
                     case INT -> r.put(f.key(), f == Field.LENGTH ? i : 7);
                     case LONG -> r.put(f.key(), f == Field.SEQ ? b : 4_294_967_295L);
                     case BOOL -> r.put(f.key(), i % 2 == 0);

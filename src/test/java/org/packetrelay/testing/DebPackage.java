@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -130,7 +131,7 @@ public final class DebPackage {
         StringBuilder sb = new StringBuilder("-all");
         if (unitValue != null && !unitValue.isBlank()) {
             for (String c : unitValue.trim().split("\\s+")) {
-                sb.append(",+").append(c.toLowerCase(java.util.Locale.ROOT).replaceFirst("^cap_", ""));
+                sb.append(",+").append(c.toLowerCase(Locale.ROOT).replaceFirst("^cap_", ""));
             }
         }
         return sb.toString();

@@ -5,21 +5,32 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import org.packetrelay.catalog.Field;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 
 /**
  * A real HTTP ingest server on 127.0.0.1 for the tests: checks every body strictly (a JSON array of objects with
@@ -70,8 +81,8 @@ public final class IngestServer implements AutoCloseable {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .configure(com.fasterxml.jackson.databind.cfg.JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false);
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false);
     private final HttpServer server;
     private final Map<String, List<JsonNode>> stored = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> postsPerKey = new ConcurrentHashMap<>();
@@ -93,16 +104,16 @@ public final class IngestServer implements AutoCloseable {
      * An HTTPS server when {@code tls} is not null, presenting that context's certificate; {@code needClientAuth}:
      * a client without a certificate that the context trusts is refused in the handshake (mutual TLS).
      */
-    public IngestServer(int port, javax.net.ssl.SSLContext tls, boolean needClientAuth) throws IOException {
+    public IngestServer(int port, SSLContext tls, boolean needClientAuth) throws IOException {
         InetSocketAddress address = new InetSocketAddress("127.0.0.1", port);
         if (tls == null) {
             server = HttpServer.create(address, 64);
         } else {
-            com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(address, 64);
-            https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls) {
+            HttpsServer https = HttpsServer.create(address, 64);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls) {
                 @Override
-                public void configure(com.sun.net.httpserver.HttpsParameters params) {
-                    javax.net.ssl.SSLParameters p = tls.getDefaultSSLParameters();
+                public void configure(HttpsParameters params) {
+                    SSLParameters p = tls.getDefaultSSLParameters();
                     p.setNeedClientAuth(needClientAuth);
                     params.setSSLParameters(p);
                 }
@@ -119,7 +130,7 @@ public final class IngestServer implements AutoCloseable {
     }
 
     public String url() {
-        return (server instanceof com.sun.net.httpserver.HttpsServer ? "https" : "http") + "://127.0.0.1:" + port() + "/ingest_packets";
+        return (server instanceof HttpsServer ? "https" : "http") + "://127.0.0.1:" + port() + "/ingest_packets";
     }
 
     public void faults(Function<Request, Fault> plan) {
@@ -210,7 +221,7 @@ public final class IngestServer implements AutoCloseable {
                 store(key, root);
                 ex.sendResponseHeaders(f.status(), f.answerBytes());
                 byte[] chunk = new byte[1 << 16];
-                java.util.Arrays.fill(chunk, (byte) ' ');
+                Arrays.fill(chunk, (byte) ' ');
                 try (OutputStream out = ex.getResponseBody()) {
                     for (long left = f.answerBytes(); left > 0; left -= chunk.length) {
                         out.write(chunk, 0, (int) Math.min(chunk.length, left));
@@ -263,7 +274,7 @@ public final class IngestServer implements AutoCloseable {
     private int store(String key, JsonNode root) {
         maxBatch.accumulateAndGet(root.size(), Math::max);
         postsPerKey.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
-        List<JsonNode> records = new java.util.ArrayList<>();
+        List<JsonNode> records = new ArrayList<>();
         root.forEach(records::add);
         if (stored.putIfAbsent(key, records) == null) {
             recordsStored.addAndGet(records.size());
@@ -323,6 +334,6 @@ public final class IngestServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
-        ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+        ((ExecutorService) server.getExecutor()).shutdownNow();
     }
 }

@@ -1,5 +1,6 @@
 package org.packetrelay.testing;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +26,7 @@ class KafkaBrokerTest {
             List<ConsumerRecord<String, byte[]>> all = kafka.readAll("t");
             assertEquals(2, all.size());
             ConsumerRecord<String, byte[]> b = all.stream().filter(r -> "host-b".equals(r.key())).findFirst().orElseThrow();
-            assertEquals("[{}]", new String(b.value(), java.nio.charset.StandardCharsets.UTF_8));
+            assertEquals("[{}]", new String(b.value(), StandardCharsets.UTF_8));
             assertEquals("key-2", KafkaRecords.header(b, "Idempotency-Key"));
             assertEquals("1", KafkaRecords.header(b, "PacketRelay-Records"));
             assertEquals("application/json", KafkaRecords.header(b, "Content-Type"));

@@ -1,10 +1,15 @@
 package org.packetrelay.testing;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Arrays;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -28,8 +33,8 @@ class PostgresServerTest {
                 st.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, s VARCHAR)");
                 st.execute("INSERT INTO t VALUES (1, 'ä'), (2, NULL)");
             }
-            assertEquals(List.of(List.of("1", "ä"), java.util.Arrays.asList("2", null)), pg.query(pg.jdbcUrl(), "SELECT id, s FROM t ORDER BY id"));
-            assertThrows(SQLException.class, () -> java.sql.DriverManager.getConnection(pg.jdbcUrl(), PostgresServer.USER, "wrong"));
+            assertEquals(List.of(List.of("1", "ä"), Arrays.asList("2", null)), pg.query(pg.jdbcUrl(), "SELECT id, s FROM t ORDER BY id"));
+            assertThrows(SQLException.class, () -> DriverManager.getConnection(pg.jdbcUrl(), PostgresServer.USER, "wrong"));
             String other = pg.createDatabase("other");
             assertEquals(0, pg.queryLong(other, "SELECT COUNT(*) FROM pg_tables WHERE tablename = 't'"));
 
@@ -39,8 +44,8 @@ class PostgresServerTest {
             assertEquals(2, pg.queryLong("SELECT COUNT(*) FROM t"));
             assertTrue(pg.log().contains("database system is ready"), pg.log());
         }
-        try (java.net.Socket s = new java.net.Socket()) {
-            assertThrows(java.io.IOException.class, () -> s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 1000));
+        try (Socket s = new Socket()) {
+            assertThrows(IOException.class, () -> s.connect(new InetSocketAddress("127.0.0.1", port), 1000));
         }
         try (var tmp = Files.list(Path.of("/tmp"))) {
             assertFalse(tmp.anyMatch(p -> p.getFileName().toString().startsWith("packet-relay-pg-") && Files.exists(p.resolve("data/postmaster.pid"))));

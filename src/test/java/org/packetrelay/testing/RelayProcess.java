@@ -5,9 +5,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -68,7 +69,7 @@ public final class RelayProcess implements AutoCloseable {
         if (!settings.containsKey("camel.management.port")
             && !(Files.exists(localProps) && Files.readString(localProps).contains("camel.management.port"))) {
             // never the default 9876 (another build on this machine may hold it): a port of the kernel's choosing
-            settings = new java.util.HashMap<>(settings);
+            settings = new HashMap<>(settings);
             settings.put("camel.management.port", "0");
         }
         List<String> cmd = new ArrayList<>(prefix);

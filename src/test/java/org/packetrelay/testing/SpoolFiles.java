@@ -6,6 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -15,6 +17,7 @@ import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
 import org.packetrelay.catalog.Field;
+import org.packetrelay.catalog.PacketRecord;
 
 /** Reads spool files the way the sender will: only .csv files with their .ready marker, header checked. */
 public final class SpoolFiles {
@@ -65,7 +68,7 @@ public final class SpoolFiles {
                 if (rec.size() != Field.COUNT) {
                     throw new IllegalStateException(file + " line " + rec.getRecordNumber() + ": " + rec.size() + " cells");
                 }
-                Map<String, String> m = new java.util.HashMap<>();
+                Map<String, String> m = new HashMap<>();
                 for (Field f : Field.ALL) {
                     String v = rec.get(f.ordinal());
                     m.put(f.key(), v.isEmpty() ? null : v);
@@ -95,7 +98,7 @@ public final class SpoolFiles {
     public static Path writeReady(Path pending, String name, int rows) throws IOException {
         Files.createDirectories(pending);
         StringBuilder sb = new StringBuilder(Field.CSV_HEADER).append('\n');
-        org.packetrelay.catalog.PacketRecord r = new org.packetrelay.catalog.PacketRecord();
+        PacketRecord r = new PacketRecord();
         for (int i = 0; i < rows; i++) {
             r.clear();
             r.setTimestamp(1_700_000_000_000_000_000L + i * 1000L, 6);
@@ -115,7 +118,7 @@ public final class SpoolFiles {
             return;
         }
         try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
 }

@@ -10,6 +10,8 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
@@ -48,7 +50,7 @@ public final class TestPki {
         public Path writePkcs12(Path file, String password) throws Exception {
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(null, null);
-            ks.setKeyEntry("key", key, password.toCharArray(), new java.security.cert.Certificate[] { cert, issuer });
+            ks.setKeyEntry("key", key, password.toCharArray(), new Certificate[] { cert, issuer });
             return store(ks, file, password);
         }
 
@@ -56,7 +58,7 @@ public final class TestPki {
         public SSLContext sslContext(X509Certificate trusted) throws Exception {
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(null, null);
-            ks.setKeyEntry("key", key, new char[0], new java.security.cert.Certificate[] { cert, issuer });
+            ks.setKeyEntry("key", key, new char[0], new Certificate[] { cert, issuer });
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(ks, new char[0]);
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
@@ -130,7 +132,7 @@ public final class TestPki {
         try {
             return "-----BEGIN CERTIFICATE-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
                     .encodeToString(cert.getEncoded()) + "\n-----END CERTIFICATE-----\n";
-        } catch (java.security.cert.CertificateEncodingException e) {
+        } catch (CertificateEncodingException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -3,11 +3,14 @@ package org.packetrelay.upload;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringReader;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 
@@ -137,7 +140,7 @@ class SpoolTranscoderTest {
     /** One row of the catalog's width whose cell {@code field} is {@code cell} (as CSV text) and the rest empty. */
     private static String rowWith(Field field, String cell) {
         String[] cells = new String[Field.COUNT];
-        java.util.Arrays.fill(cells, "");
+        Arrays.fill(cells, "");
         cells[field.ordinal()] = cell;
         return String.join(",", cells) + "\n";
     }
@@ -181,7 +184,7 @@ class SpoolTranscoderTest {
     /** The rows commons-csv reads from the file, as FieldType.parse types them (the header dropped). */
     private static List<Object[]> expected(byte[] content, long skip) throws IOException {
         List<Object[]> rows = new ArrayList<>();
-        try (CSVParser p = CSVParser.builder().setReader(new java.io.StringReader(new String(content, StandardCharsets.UTF_8)))
+        try (CSVParser p = CSVParser.builder().setReader(new StringReader(new String(content, StandardCharsets.UTF_8)))
                 .setFormat(CSVFormat.RFC4180).get()) {
             Iterator<CSVRecord> it = p.iterator();
             assertEquals(Field.KEYS, it.next().toList());
@@ -485,7 +488,7 @@ class SpoolTranscoderTest {
     private static byte[] splice(byte[] row, String at, byte[] b) {
         String s = new String(row, StandardCharsets.ISO_8859_1);
         int k = s.indexOf(at) + at.length();
-        return concat(java.util.Arrays.copyOf(row, k), b, java.util.Arrays.copyOfRange(row, k, row.length));
+        return concat(Arrays.copyOf(row, k), b, Arrays.copyOfRange(row, k, row.length));
     }
 
     @Test
@@ -559,7 +562,7 @@ class SpoolTranscoderTest {
     @Test
     void aRowLongerThanTheLimitIsRejectedWithoutReadingTheFileWhole() throws Exception {
         // a file of one endless line: the buffer grows to the limit, then stops
-        java.io.InputStream endless = new java.io.InputStream() {
+        InputStream endless = new InputStream() {
             long left = SpoolTranscoder.MAX_ROW_BYTES + (1 << 20);
 
             @Override
@@ -573,7 +576,7 @@ class SpoolTranscoderTest {
                 if (n <= 0) {
                     return -1;
                 }
-                java.util.Arrays.fill(b, off, off + n, (byte) 'a');
+                Arrays.fill(b, off, off + n, (byte) 'a');
                 left -= n;
                 return n;
             }

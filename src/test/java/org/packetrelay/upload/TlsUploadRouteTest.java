@@ -3,6 +3,7 @@ package org.packetrelay.upload;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
@@ -66,7 +67,7 @@ class TlsUploadRouteTest {
     static final String SPOOL = "target/test-spool/tls/";
     /** one spool folder and file number per scenario: the servers tell files apart by their Idempotency-Keys */
     static final List<String> SCENARIOS = List.of("p12", "pem", "default-trust", "wrong-name", "no-verify", "mtls", "mtls-none");
-    static final List<IngestServer> SERVERS = new java.util.ArrayList<>();
+    static final List<IngestServer> SERVERS = new ArrayList<>();
 
     @BeforeAll
     static void pkiAndServers() throws Exception {

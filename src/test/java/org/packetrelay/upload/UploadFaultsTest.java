@@ -11,8 +11,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 
 import javax.management.MBeanAttributeInfo;
 import javax.management.MBeanServer;
@@ -93,7 +95,7 @@ class UploadFaultsTest {
     static List<Long> gaps(String keySuffix) {
         List<Long> times = SERVER.log().stream().filter(r -> r.key() != null && r.key().endsWith(keySuffix))
                 .map(IngestServer.Request::receivedMillis).toList();
-        return java.util.stream.IntStream.range(1, times.size()).mapToObj(i -> times.get(i) - times.get(i - 1)).toList();
+        return IntStream.range(1, times.size()).mapToObj(i -> times.get(i) - times.get(i - 1)).toList();
     }
 
     @Nested
@@ -192,7 +194,7 @@ class UploadFaultsTest {
             List<IngestServer.Request> reqs = requestsFor(SERVER, name);
             long batch0Done = reqs.stream().filter(r -> r.key().endsWith(":0+500")).mapToLong(IngestServer.Request::receivedMillis).max().orElseThrow();
             // sender.parallel-batches=4: while batch 0 is out, only batches 1 to 3 may go
-            Set<String> before = new java.util.TreeSet<>();
+            Set<String> before = new TreeSet<>();
             reqs.stream().filter(r -> r.receivedMillis() < batch0Done).forEach(r -> before.add(r.key().substring(r.key().lastIndexOf(':') + 1)));
             assertEquals(Set.of("0+500", "500+500", "1000+500", "1500+500"), before, "posted before batch 0 got its 2xx");
         }

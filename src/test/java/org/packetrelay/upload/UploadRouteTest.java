@@ -2,10 +2,13 @@ package org.packetrelay.upload;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -91,7 +94,7 @@ class UploadRouteTest {
         for (int i = 0; i < 3; i++) {
             assertExactlyOnce(server, "happy" + i, 1234);
         }
-        assertEquals(java.util.List.of(), server.problems(), "every JSON value typed as the catalog says");
+        assertEquals(List.of(), server.problems(), "every JSON value typed as the catalog says");
         assertTrue(server.maxBatch() <= 500, "batch of " + server.maxBatch());
         for (int i = 0; i < 3; i++) {
             String n = "packets_20260101_000000_00" + i + ".csv";
@@ -167,7 +170,7 @@ class UploadRouteTest {
     void transientFailureGoesToFailedUploadsAndIsRetriedFromWhereItStopped() throws Exception {
         String name = "packets_20260101_000400_000.csv";
         // batches 0 and 1 pass; the server is down (503) for the rest until the file is in failed_uploads/
-        java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean(true);
+        AtomicBoolean down = new AtomicBoolean(true);
         server.faults(r -> r.key() != null && r.key().contains(name) && down.get() && !r.key().endsWith(":0+500")
                            && !r.key().endsWith(":500+500") ? Fault.status(503, "down") : null);
         SpoolFixtures.write(PENDING, name, 2000, "resume");
@@ -275,7 +278,7 @@ class UploadRouteTest {
         assertExactlyOnce(server, "afterfifo", 20);
         for (String n : new String[] { fifo, link }) {
             Path err = FAILED.resolve(n + ".error");
-            await(() -> Files.exists(err) && Files.exists(FAILED.resolve(n), java.nio.file.LinkOption.NOFOLLOW_LINKS), 10_000, err.toString());
+            await(() -> Files.exists(err) && Files.exists(FAILED.resolve(n), LinkOption.NOFOLLOW_LINKS), 10_000, err.toString());
             String text = Files.readString(err);
             assertTrue(text.contains("only regular files are uploaded"), text);
             assertFalse(text.contains("root:"), "nothing of /etc/passwd: " + text);
@@ -289,7 +292,7 @@ class UploadRouteTest {
         for (String n : names) {
             SpoolFixtures.write(PENDING, n, 100, "uni" + n.hashCode());
         }
-        await(() -> java.util.Arrays.stream(names).allMatch(n -> Files.exists(PROCESSED.resolve(n))), 30_000, "all four uploaded");
+        await(() -> Arrays.stream(names).allMatch(n -> Files.exists(PROCESSED.resolve(n))), 30_000, "all four uploaded");
         for (String n : names) {
             assertExactlyOnce(server, "uni" + n.hashCode(), 100);
         }
@@ -302,7 +305,7 @@ class UploadRouteTest {
         String name = "packets_20260101_000800_000.csv";
         AtomicInteger posts = new AtomicInteger();
         // batch 1 is refused (400) until a person has fixed the server
-        java.util.concurrent.atomic.AtomicBoolean fixed = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean fixed = new AtomicBoolean();
         server.faults(r -> r.key() != null && r.key().endsWith(name + ":500+500") && !fixed.get() && posts.incrementAndGet() > 0
                 ? Fault.status(400, "{\"error\":\"refused\"}") : null);
         SpoolFixtures.write(PENDING, name, 1200, "byhand");
@@ -320,7 +323,7 @@ class UploadRouteTest {
     }
 
     private static byte[] concat(byte[] a, byte[] b) {
-        byte[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        byte[] r = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, r, a.length, b.length);
         return r;
     }
