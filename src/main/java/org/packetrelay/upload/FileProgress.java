@@ -44,6 +44,7 @@ public final class FileProgress {
     private int failedAt = Integer.MAX_VALUE;
     private UploadException failure;
     private boolean closed;
+    private boolean endOfFile;
     private int settled;
     private int retried;
     private long records;
@@ -91,7 +92,10 @@ public final class FileProgress {
             batch(index).cancel();
             return false;
         } catch (InterruptedException e) {
+            // the pool is shutting down: a failure, never an end of file (that would let the file count as uploaded)
             Thread.currentThread().interrupt();
+            fail(index, new UploadException(false, "interrupted at batch " + index + " of " + file + " (shutting down)"));
+            batch(index).cancel();
             closed = true;
             return false;
         } finally {
@@ -127,7 +131,7 @@ public final class FileProgress {
             }
             if (doneRows != before) {
                 try {
-                    checkpoints.save(file, doneRows);
+                    checkpoints.save(file, doneRows, batchSize);
                 } catch (IOException e) {
                     fail(run, new UploadException(false, "cannot save the checkpoint " + file + ": " + e.getMessage()));
                 }
@@ -152,6 +156,26 @@ public final class FileProgress {
                 failure = e;
             }
             changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The reader reached the end of the file: only then can the attempt succeed. */
+    void endOfFile() {
+        lock.lock();
+        try {
+            endOfFile = true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether the reader reached the end of the file. */
+    public boolean isEndOfFile() {
+        lock.lock();
+        try {
+            return endOfFile;
         } finally {
             lock.unlock();
         }

@@ -57,7 +57,7 @@ public class MoveFailures implements ExceptionHandler {
         try {
             Long rows = exchange.getProperty(UploadStatus.ROWS_UPLOADED, Long.class);
             if (rows != null && !exchange.isFailed()) {
-                new Checkpoints(Paths.get(logsDir, ".state")).save(name, rows);
+                new Checkpoints(Paths.get(logsDir, ".state")).save(name, rows, 0); // every row: no batch left
             }
             // pending_upload/ is read with done files; failed_uploads/ is retried on its own timer
             boolean needsMarker = file.getParent() != null && "pending_upload".equals(String.valueOf(file.getParent().getFileName()));

@@ -66,12 +66,15 @@ final class SpoolBatches implements Iterator<RecordBatch>, Closeable {
         }
         if (!ended) {
             try {
-                ended = !reader.hasMore();
+                if (!reader.hasMore()) {
+                    ended = true;
+                    progress.endOfFile();
+                }
             } catch (UploadException e) {
                 progress.fail(taken, e);
                 ended = true;
-            } catch (IOException e) {
-                progress.fail(taken, new UploadException(false, "cannot read " + origin.file() + ": " + e));
+            } catch (IOException | RuntimeException | Error e) {
+                progress.fail(taken, readFailure(e));
                 ended = true;
             }
         }
@@ -105,6 +108,9 @@ final class SpoolBatches implements Iterator<RecordBatch>, Closeable {
                 offsets[count] = out.size();
                 if (!reader.next(out)) {
                     out.truncate(mark);
+                    if (count == 0) {
+                        progress.endOfFile();
+                    }
                     break;
                 }
                 count++;
@@ -118,8 +124,8 @@ final class SpoolBatches implements Iterator<RecordBatch>, Closeable {
             }
         } catch (UploadException e) {
             progress.fail(taken, e);
-        } catch (IOException e) {
-            progress.fail(taken, new UploadException(false, "cannot read " + origin.file() + ": " + e));
+        } catch (IOException | RuntimeException | Error e) {
+            progress.fail(taken, readFailure(e));
         } finally {
             if (out.capacity() > KEEP_BUFFER_BYTES) {
                 out = new SpoolTranscoder.Output(1024 * batchSize + 16);
@@ -129,6 +135,16 @@ final class SpoolBatches implements Iterator<RecordBatch>, Closeable {
         RecordBatch nothing = new RecordBatch(origin, nextRow, new byte[] { '[', ']' }, new int[] { 2 }, 0);
         nothing.cancel();
         return nothing;
+    }
+
+    /**
+     * A read that failed other than on a bad row: the disk (transient), or the reader itself (a bug or a batch too big
+     * to hold: permanent, so the file gets an .error). Recorded, never thrown: Camel's splitter does not end a split
+     * whose iterator throws, and the file would be held for good.
+     */
+    private UploadException readFailure(Throwable e) {
+        boolean permanent = e instanceof RuntimeException;
+        return new UploadException(permanent, "cannot read " + origin.file() + (permanent ? " (an error in packet-relay's reader): " : ": ") + e);
     }
 
     @Override

@@ -9,6 +9,9 @@ import org.apache.camel.Exchange;
 import org.apache.camel.spi.DataFormat;
 import org.apache.camel.spi.DataFormatName;
 import org.apache.camel.support.service.ServiceSupport;
+import org.packetrelay.upload.Checkpoints.Checkpoint;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The spool file format as a Camel data format (bean {@code spoolFormat} of routes/upload.yaml).
@@ -22,6 +25,7 @@ import org.apache.camel.support.service.ServiceSupport;
  * <p>{@code marshal}: a batch becomes its JSON array ({@link RecordBatch#toJson}), typed as the catalog says.
  */
 public class SpoolDataFormat extends ServiceSupport implements DataFormat, DataFormatName {
+    private static final Logger LOG = LoggerFactory.getLogger(SpoolDataFormat.class);
     private String logsDir = "logs";
     private int batchSize = 500;
     private int parallelBatches = 4;
@@ -65,7 +69,15 @@ public class SpoolDataFormat extends ServiceSupport implements DataFormat, DataF
         if (name == null) {
             throw new IllegalArgumentException("unmarshal of a spool file needs the file's name (header " + Exchange.FILE_NAME_ONLY + ")");
         }
-        long resumeAt = checkpoints.load(name);
+        Checkpoint checkpoint = checkpoints.load(name);
+        long resumeAt = checkpoint == null ? 0 : checkpoint.rows();
+        int size = batchSizeOf(name, checkpoint);
+        if (checkpoint == null) {
+            // the batch size fixes the file's Idempotency-Keys: recorded before anything is posted, so that a later
+            // attempt (after a restart, from failed_uploads/) cuts the same batches even when batches after a failed
+            // one got their 2xx and the setting changed since
+            checkpoints.save(name, 0, size);
+        }
         SpoolTranscoder reader = new SpoolTranscoder(stream, 1 << 16);
         try {
             reader.skip(resumeAt);
@@ -73,9 +85,29 @@ public class SpoolDataFormat extends ServiceSupport implements DataFormat, DataF
             reader.close();
             throw e;
         }
-        FileProgress progress = new FileProgress(name, resumeAt, parallelBatches, batchSize, checkpoints);
+        FileProgress progress = new FileProgress(name, resumeAt, parallelBatches, size, checkpoints);
         exchange.setProperty(FileProgress.PROPERTY, progress);
-        return new SpoolBatches(reader, progress, batchSize, BatchOrigin.of(host, name), spareBuffer);
+        return new SpoolBatches(reader, progress, size, BatchOrigin.of(host, name), spareBuffer);
+    }
+
+    /**
+     * The batch size for this attempt at the file: the one it was first posted with, so the keys of rows already
+     * stored stay the same, unless sender.batch-size is now smaller (a batch never has more records than the setting).
+     */
+    private int batchSizeOf(String name, Checkpoint checkpoint) {
+        int first = checkpoint == null ? 0 : checkpoint.batchSize();
+        if (first <= 0 || first == batchSize) {
+            return batchSize;
+        }
+        if (first < batchSize) {
+            LOG.info("{} keeps the batch size it was first posted with ({}, sender.batch-size is now {}), so its "
+                     + "Idempotency-Keys stay the same", name, first, batchSize);
+            return first;
+        }
+        LOG.warn("{} was first posted in batches of {}, sender.batch-size is now {}: its batches from row {} on get new "
+                 + "Idempotency-Keys, and rows that got a 2xx after the checkpoint may be stored twice", name, first, batchSize,
+                checkpoint.rows());
+        return batchSize;
     }
 
     @Override

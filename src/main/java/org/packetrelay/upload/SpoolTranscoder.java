@@ -852,7 +852,7 @@ public final class SpoolTranscoder implements Closeable {
             if (n + more > a.length) {
                 long want = Math.max((long) a.length * 2, (long) n + more);
                 if (want > Integer.MAX_VALUE - 16) {
-                    throw new OutOfMemoryError("JSON batch over 2 GB");
+                    throw new IllegalStateException("a batch of more than 2 GB of JSON: lower sender.batch-size");
                 }
                 a = Arrays.copyOf(a, (int) want);
             }

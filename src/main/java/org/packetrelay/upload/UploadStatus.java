@@ -57,6 +57,11 @@ public class UploadStatus {
             throw new IllegalStateException("no upload progress on the exchange: the route must unmarshal with spoolFormat first");
         }
         p.close();
+        if (p.getFailure() == null && !p.isEndOfFile()) {
+            // nothing failed, yet the split ended early (a stop, an interrupt): the rest of the file is still to go
+            p.fail(Integer.MAX_VALUE - 1, new UploadException(false, "the upload of " + p.getFile()
+                                                                     + " ended before the end of the file, at row " + p.getRowsDone()));
+        }
         count(p);
         if (p.getFailure() != null) {
             throw p.getFailure();

@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
@@ -70,6 +71,35 @@ class SenderLifecycleIT {
             assertEquals("rw-------", PosixFilePermissions.toString(
                     Files.getPosixFilePermissions(dir.resolve("logs/.sender.lock"))), "the lock owner-only, like every file the relay makes");
         }
+    }
+
+    @Test
+    void aFilesBatchesGoOutParallelBatchesAtOnce() throws Exception {
+        // each answer takes 1 s, so the requests that start within 0.9 s of each other are all in flight together: as
+        // many as sender.parallel-batches (the split's iteration, which waits for the window, takes no posting thread)
+        Path dir = RelayProcess.newWorkDir("sender-parallel");
+        SpoolFiles.writeReady(dir.resolve("logs/pending_upload"), FILE, 8000);
+        List<Long> starts = new CopyOnWriteArrayList<>();
+        try (IngestServer server = new IngestServer(0)) {
+            server.faults(r -> {
+                starts.add(System.nanoTime());
+                return Fault.delay(1000);
+            });
+            try (RelayProcess p = RelayProcess.start(dir, settings(server, "sender.parallel-batches", "4"))) {
+                awaitFile(dir.resolve("logs/processed/" + FILE), p);
+            }
+            assertAllOnce(server, 8000);
+        }
+        List<Long> sorted = starts.stream().sorted().toList();
+        int most = 0;
+        for (int i = 0; i < sorted.size(); i++) {
+            int together = 0;
+            for (int j = i; j < sorted.size() && sorted.get(j) - sorted.get(i) < 900_000_000L; j++) {
+                together++;
+            }
+            most = Math.max(most, together);
+        }
+        assertEquals(4, most, "requests in flight at once, of " + sorted.size());
     }
 
     @Test

@@ -178,7 +178,7 @@ class UploadRouteTest {
         long failedAt = System.currentTimeMillis();
         down.set(false);
         assertFalse(Files.exists(FAILED.resolve(name + ".error")), "a transient failure has no .error");
-        assertEquals("rows=1000", Files.readString(LOGS.resolve(".state/" + name + ".progress")).trim(), "checkpoint after batch 1");
+        assertEquals("rows=1000\nbatch=500", Files.readString(LOGS.resolve(".state/" + name + ".progress")).trim(), "checkpoint after batch 1");
         await(() -> Files.exists(PROCESSED.resolve(name)), 90_000, "file processed after retries");
         assertExactlyOnce(server, "resume", 2000);
         assertEquals(1, server.postsPerKey().get("test-host:" + name + ":0+500").get(), "batch 0 is not posted again after the failure");
