@@ -1,5 +1,6 @@
 package org.packetrelay.upload;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Paths;
@@ -76,7 +77,11 @@ public class SpoolDataFormat extends ServiceSupport implements DataFormat, DataF
             // the batch size fixes the file's Idempotency-Keys: recorded before anything is posted, so that a later
             // attempt (after a restart, from failed_uploads/) cuts the same batches even when batches after a failed
             // one got their 2xx and the setting changed since
-            checkpoints.save(name, 0, size);
+            try {
+                checkpoints.save(name, 0, size);
+            } catch (IOException e) {
+                throw new UploadException(false, "cannot save the checkpoint " + name + " (nothing posted): " + e.getMessage());
+            }
         }
         SpoolTranscoder reader = new SpoolTranscoder(stream, 1 << 16);
         try {
