@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class KillRecoveryIT {
 
     /** The pcap endpoint's default micro-batch size (capture.yaml does not set it). */
-    static final int BATCH_SIZE = 1000;
+    static final int BATCH_SIZE = 4096;
 
     @Test
     void killNineNeverLeavesAnIncompleteMarkedFile() throws Exception {
@@ -112,7 +112,7 @@ class KillRecoveryIT {
         // save-interval 30 s: a design that keeps the rows in memory until the file is written would lose them all
         Map<String, String> settings = Map.of("relay.roles", "sniffer", "sniffer.interfaces", "lo",
                 "sniffer.filter", "udp port " + port, "sniffer.save-interval", "30");
-        int perTick = 20; // 20 datagrams every 10 ms: about 2,000 packets/s
+        int perTick = 100; // 100 datagrams every 10 ms: up to 10,000 packets/s, enough for twice the bound in 6 s
         AtomicLong sent = new AtomicLong();
         AtomicBoolean sending = new AtomicBoolean(true);
         long sentAtKill;
