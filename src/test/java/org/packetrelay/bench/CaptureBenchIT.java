@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -34,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Checks that every packet is a row of a ready spool file; asserts correctness only, never a timing.
  *
  * <p>System properties: {@code bench.packets} (2400000), {@code bench.timeout} (600 s per run), {@code bench.keep}
- * (false: spool files are removed once counted), {@code bench.jar-runs} (2: the fastest gives the time, the largest
+ * (false: spool files are removed once counted), {@code bench.jar-runs} (5, alternating between the jars: the fastest gives the time, the medians and run-by-run ratios are printed, the largest
  * peak RSS the memory), {@code bench.previous-jar} (a jar to compare with; it runs with the {@code routes/} folder beside it, if any), {@code bench.reuse-pcap} (false: reuse
  * the pcap of an earlier run when it has the packets), {@code bench.routes} (glob of routes/ files to copy).
  */
@@ -43,7 +44,7 @@ class CaptureBenchIT {
     private static final long PACKETS = Long.getLong("bench.packets", 2_400_000L);
     private static final long TIMEOUT = Long.getLong("bench.timeout", 600L);
     private static final boolean KEEP = Boolean.getBoolean("bench.keep");
-    private static final int JAR_RUNS = Math.max(1, Integer.getInteger("bench.jar-runs", 2));
+    private static final int JAR_RUNS = Math.max(1, Integer.getInteger("bench.jar-runs", 5));
     private static final String PREVIOUS_JAR = System.getProperty("bench.previous-jar", "");
 
     private final StringBuilder report = new StringBuilder();
@@ -70,10 +71,11 @@ class CaptureBenchIT {
         rows.add(tool("tcpdump -nn (one text line per packet)", benchDir, "tcpdump", "-nn", "-r", pcap.toString()));
         List<Jar> jars = new ArrayList<>();
         if (!PREVIOUS_JAR.isEmpty()) {
-            jars.add(runJar("previous jar (" + PREVIOUS_JAR + ")", "previous", Path.of(PREVIOUS_JAR), benchDir, pcap, tiny));
+            jars.add(new Jar("previous jar (" + PREVIOUS_JAR + ")", "previous", Path.of(PREVIOUS_JAR)));
         }
-        Jar jar = runJar("the jar", "jar", RelayRun.jar(), benchDir, pcap, tiny);
+        Jar jar = new Jar("the jar", "jar", RelayRun.jar());
         jars.add(jar);
+        runJars(jars, benchDir, pcap, tiny);
         for (Jar j : jars) {
             rows.add(new Row(j.name + ", net of start-up", PACKETS, j.netSeconds(), j.best.cpuSeconds() - j.fixed.cpuSeconds(),
                     j.peakRssMiB()));
@@ -84,7 +86,7 @@ class CaptureBenchIT {
         Path jfr = benchDir.resolve("capture-replay.jfr");
         Files.deleteIfExists(jfr);
         RelayRun profiled = runJarOnce("jfr", RelayRun.jar(), benchDir, pcap, List.of("-XX:StartFlightRecording:filename=" + jfr
-                                                                                      + ",settings=profile,dumponexit=true"));
+                                                                                      + ",settings=profile,dumponexit=true," + CaptureJfr.LOAD_OPTION));
 
         double jarRate = PACKETS / jar.netSeconds();
         line("%-72s %9s %9s %11s %10s %9s %10s", "what", "packets", "seconds", "packets/s", "vs the jar", "cores", "peak RSS");
@@ -94,6 +96,20 @@ class CaptureBenchIT {
                     String.format(Locale.ROOT, "%.2fx", rate / jarRate),
                     Double.isNaN(r.cpuSeconds) ? "-" : String.format(Locale.ROOT, "%.2f", r.cpuSeconds / r.seconds),
                     Double.isNaN(r.peakRssMiB) ? "-" : String.format(Locale.ROOT, "%.0f MiB", r.peakRssMiB));
+        }
+        for (Jar j : jars) {
+            line("%-72s net %s, steady %s packets/s (median %.0f, %.0f)", j.name + ", each run", whole(j.rates(false)), whole(j.rates(true)),
+                    median(j.rates(false)), median(j.rates(true)));
+        }
+        if (jars.size() == 2) {
+            List<Double> net = new ArrayList<>();
+            List<Double> steady = new ArrayList<>();
+            for (int i = 0; i < JAR_RUNS; i++) {
+                net.add(jar.rates(false).get(i) / jars.get(0).rates(false).get(i));
+                steady.add(jar.rates(true).get(i) / jars.get(0).rates(true).get(i));
+            }
+            line("%-72s net %s (median %.2f), steady %s (median %.2f)", "the jar / the previous jar, run by run", ratios(net),
+                    median(net), ratios(steady), median(steady));
         }
         line("");
         line("seconds: tools from start to exit (best of 2); a jar's net = its fastest run minus its 1-packet run (JVM and Camel"
@@ -221,7 +237,9 @@ class CaptureBenchIT {
 
     /** The runs of one jar: a 1-packet run for the fixed cost, then {@code JAR_RUNS} runs on the big pcap. */
     static final class Jar {
-        String name;
+        final String name;
+        final String label;
+        final Path file;
         RelayRun fixed;
         final List<RelayRun> runs = new ArrayList<>();
         final List<Spool> spools = new ArrayList<>();
@@ -231,25 +249,55 @@ class CaptureBenchIT {
             return best.totalSeconds() - fixed.totalSeconds();
         }
 
+        Jar(String name, String label, Path file) {
+            this.name = name;
+            this.label = label;
+            this.file = file;
+        }
+
         double peakRssMiB() {
             return runs.stream().mapToDouble(RelayRun::peakRssMiB).max().orElse(Double.NaN);
         }
+
+        /** Packets/s of each run: steady, or net of start-up. */
+        List<Double> rates(boolean steady) {
+            return runs.stream().map(r -> steady ? r.steadyPacketsPerSecond() : PACKETS / (r.totalSeconds() - fixed.totalSeconds())).toList();
+        }
     }
 
-    private Jar runJar(String name, String label, Path jarFile, Path benchDir, Path pcap, Path tiny) throws Exception {
-        assertTrue(Files.isRegularFile(jarFile), name + ": no such jar");
-        Jar j = new Jar();
-        j.name = name;
-        j.fixed = runJarOnce(label + "-1-packet", jarFile, benchDir, tiny, List.of());
+    /**
+     * Each jar's 1-packet run, then {@code JAR_RUNS} rounds of one run of each jar: alternating, so that a slow spell of
+     * the machine (its speed varies by a third within minutes) falls on both and the run-by-run ratios hold.
+     */
+    private void runJars(List<Jar> jars, Path benchDir, Path pcap, Path tiny) throws Exception {
+        for (Jar j : jars) {
+            assertTrue(Files.isRegularFile(j.file), j.name + ": no such jar");
+            j.fixed = runJarOnce(j.label + "-1-packet", j.file, benchDir, tiny, List.of());
+        }
         for (int i = 1; i <= JAR_RUNS; i++) {
-            RelayRun r = runJarOnce(label + "-" + i, jarFile, benchDir, pcap, List.of());
-            j.runs.add(r);
-            j.spools.add(Spool.check(r.logsDir));
-            if (j.best == null || r.totalSeconds() < j.best.totalSeconds()) {
-                j.best = r;
+            for (Jar j : jars) {
+                RelayRun r = runJarOnce(j.label + "-" + i, j.file, benchDir, pcap, List.of());
+                j.runs.add(r);
+                j.spools.add(Spool.check(r.logsDir));
+                if (j.best == null || r.totalSeconds() < j.best.totalSeconds()) {
+                    j.best = r;
+                }
             }
         }
-        return j;
+    }
+
+    private static double median(List<Double> xs) {
+        List<Double> sorted = xs.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    private static String whole(List<Double> xs) {
+        return xs.stream().map(x -> String.format(Locale.ROOT, "%.0f", x)).toList().toString();
+    }
+
+    private static String ratios(List<Double> xs) {
+        return xs.stream().map(x -> String.format(Locale.ROOT, "%.2f", x)).toList().toString();
     }
 
     /** Runs a jar; a run that does not exit 0 ends the bench at once (its figures would mean nothing). */
@@ -265,32 +313,32 @@ class CaptureBenchIT {
     }
 
     /**
-     * CPU per packet by stage, from the JFR run's samples (10 ms apart on each busy Java thread) after 'Capturing on';
-     * the rest of the replay's CPU (the run's minus the 1-packet run's) is GC, JIT and what no sample shows.
+     * CPU per packet by stage after 'Capturing on', from the JFR run's per-thread CPU and Java samples (see
+     * {@link CaptureJfr}); beside it the replay's CPU as the process counts it (the run's minus the 1-packet run's),
+     * which also holds GC and what a thread used before 'Capturing on' and after its last JFR period.
      */
     private void stages(Path jfr, RelayRun r, RelayRun fixed) throws IOException {
-        Map<String, Long> samples = CaptureJfr.stages(jfr, r.capturingEpochMs);
-        if (samples.isEmpty()) {
+        Map<String, Double> cpu = new LinkedHashMap<>(CaptureJfr.stages(jfr, r.capturingEpochMs));
+        if (cpu.isEmpty()) {
             line("stages: no JFR recording at %s", jfr);
             return;
         }
-        double sampled = 0;
+        double writeWall = cpu.remove(CaptureJfr.WRITE_WALL);
+        double measured = cpu.values().stream().mapToDouble(Double::doubleValue).sum();
         StringBuilder sb = new StringBuilder();
-        for (Map.Entry<String, Long> e : samples.entrySet()) {
-            double cpu = e.getValue() * CaptureJfr.SAMPLE_SECONDS;
-            sampled += cpu;
-            sb.append(String.format(Locale.ROOT, "%s %.2f, ", e.getKey(), cpu * 1e6 / PACKETS));
-        }
+        StringBuilder shares = new StringBuilder();
+        cpu.forEach((k, v) -> {
+            sb.append(String.format(Locale.ROOT, "%s %.2f, ", k, v * 1e6 / PACKETS));
+            shares.append(String.format(Locale.ROOT, "%s %.0f %%, ", k, 100.0 * v / Math.max(1e-9, measured)));
+        });
         double replayCpu = r.cpuSeconds() - fixed.cpuSeconds();
         double replayWall = r.totalSeconds() - fixed.totalSeconds();
-        long total = samples.values().stream().mapToLong(Long::longValue).sum();
-        StringBuilder shares = new StringBuilder();
-        samples.forEach((k, v) -> shares.append(String.format(Locale.ROOT, "%s %.0f %%, ", k, 100.0 * v / Math.max(1, total))));
-        line("CPU us per packet by stage (JFR CPU samples of one more run of the jar after 'Capturing on', %d samples): %s"
-             + "GC, JIT and unsampled %.2f; total %.2f us (the run's CPU minus the 1-packet run's: %.1f s in %.1f s, %.2f cores)",
-                total, sb, (replayCpu - sampled) * 1e6 / PACKETS, replayCpu * 1e6 / PACKETS, replayCpu, replayWall, replayCpu / replayWall);
-        line("  shares of the samples: %s(JFR samples at most 5 Java threads every 10 ms and one thread in native code every 20 ms,"
-             + " so the per-stage figures are lower bounds; the shares say where the time goes)", shares);
+        line("CPU us per packet by stage (JFR per-thread CPU and Java samples of one more run of the jar, after 'Capturing on'):"
+             + " %stotal %.2f us; the process's replay CPU (the run's minus the 1-packet run's, with GC) %.2f us: %.1f s in %.1f s,"
+             + " %.2f cores", sb, measured * 1e6 / PACKETS, replayCpu * 1e6 / PACKETS, replayCpu, replayWall, replayCpu / replayWall);
+        line("  shares: %s(read: the capture thread; decode, CSV, route, write: the decode threads' CPU, split by their Java"
+             + " samples); the decode threads' wall time in write(2), waiting for a core included: %.2f us per packet", shares,
+                writeWall * 1e6 / PACKETS);
     }
 
     // ------------------------------------------------------------------ the jar's spool
