@@ -103,36 +103,12 @@ public final class PacketDecoder {
             // every layer either moves p.off forward or hands over to a layer further up the stack (IpExtension counts
             // its headers), so the loop ends
             for (Layer layer = LinkTypes.firstLayer(dlt); layer != null; ) {
-                layer = decodeLayer(layer, p);
+                layer = layer.decode(p);
             }
         } catch (RuntimeException e) {
             out.setString(DECODE_ERROR, "internal: " + e.getClass().getSimpleName());
         } finally {
             p.finish();
         }
-    }
-
-    private static Layer decodeLayer(Layer layer, Packet p) {
-        return switch (layer) {
-            case ETHERNET -> Ethernet.decode(p);
-            case LINUX_SLL -> LinuxSll.decodeSll(p);
-            case LINUX_SLL2 -> LinuxSll.decodeSll2(p);
-            case RAW_IP -> RawIp.decode(p);
-            case LOOPBACK -> Loopback.decode(p);
-            case VLAN -> Vlan.decode(p);
-            case LLC -> Llc.decode(p);
-            case ARP -> Arp.decode(p);
-            case IPV4 -> Ipv4.decode(p);
-            case IPV6 -> Ipv6.decode(p);
-            case IP_EXTENSION -> IpExtension.decode(p);
-            case TCP -> Tcp.decode(p);
-            case UDP -> Udp.decode(p);
-            case SCTP -> Sctp.decode(p);
-            case ICMP -> Icmp.decode(p);
-            case OTHER_IP -> OtherIp.decode(p);
-            case DNS -> Dns.decode(p);
-            case HTTP -> Http.decode(p);
-            case TLS -> Tls.decode(p);
-        };
     }
 }
