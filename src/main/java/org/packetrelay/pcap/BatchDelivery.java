@@ -30,6 +30,7 @@ final class BatchDelivery {
     private final Consumer<PacketBatch> route;
     private final CaptureCounters counters;
     private final int batchSize;
+    private final int rawBytes;
     private final BlockingQueue<RawBatch> queue = new ArrayBlockingQueue<>(QUEUED);
     private final BlockingQueue<RawBatch> spare = new ArrayBlockingQueue<>(QUEUED + 8);
 
@@ -47,10 +48,15 @@ final class BatchDelivery {
     /** Decodes on the submitting thread once the workers have ended (a late flush during a stop). */
     private final Worker inline = new Worker();
 
-    BatchDelivery(Consumer<PacketBatch> route, CaptureCounters counters, int batchSize) {
+    /**
+     * @param snaplen the most a packet holds: a raw batch has room for {@link CaptureTask#RAW_BATCH_BYTES} and one more
+     *                packet, so that it never grows (one that grew past the cap would double, to 2 MiB)
+     */
+    BatchDelivery(Consumer<PacketBatch> route, CaptureCounters counters, int batchSize, int snaplen) {
         this.route = route;
         this.counters = counters;
         this.batchSize = batchSize;
+        this.rawBytes = CaptureTask.RAW_BATCH_BYTES + snaplen;
     }
 
     /** Starts {@code workers} decoding threads on {@code executor}. */
@@ -70,7 +76,7 @@ final class BatchDelivery {
     /** A raw batch to fill: a spare one, or a new one. */
     RawBatch rawBatch() {
         RawBatch b = spare.poll();
-        return b != null ? b : new RawBatch(batchSize, 256 * 1024);
+        return b != null ? b : new RawBatch(batchSize, rawBytes);
     }
 
     /** Queues a filled raw batch (waits while the queue is full); after {@link #close}, delivers it on this thread. */

@@ -129,7 +129,7 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
         if (endpoint.effectiveFilter() != null) {
             sources.compileFilter(endpoint.effectiveFilter());
         }
-        delivery = new BatchDelivery(this::deliver, counters, endpoint.getBatchSize());
+        delivery = new BatchDelivery(this::deliver, counters, endpoint.getBatchSize(), endpoint.getSnaplen());
         List<CaptureTask> list = new ArrayList<>();
         if (sources.isReplay()) {
             list.add(new CaptureTask(endpoint.getFile(), sources.files(), sources, endpoint.isNanosecondTimestamps(), counters, delivery,
