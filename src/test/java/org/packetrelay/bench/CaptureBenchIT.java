@@ -79,6 +79,8 @@ class CaptureBenchIT {
         for (Jar j : jars) {
             rows.add(new Row(j.name + ", net of start-up", PACKETS, j.netSeconds(), j.best.cpuSeconds() - j.fixed.cpuSeconds(),
                     j.peakRssMiB()));
+            rows.add(new Row(j.name + ", 'Capturing on' to 'Replay complete', median", PACKETS, PACKETS / median(j.rates("replay")),
+                    Double.NaN, Double.NaN));
             rows.add(new Row(j.name + ", steady (between spool files)", PACKETS, PACKETS / j.best.steadyPacketsPerSecond(), Double.NaN,
                     Double.NaN));
         }
@@ -97,23 +99,27 @@ class CaptureBenchIT {
                     Double.isNaN(r.cpuSeconds) ? "-" : String.format(Locale.ROOT, "%.2f", r.cpuSeconds / r.seconds),
                     Double.isNaN(r.peakRssMiB) ? "-" : String.format(Locale.ROOT, "%.0f MiB", r.peakRssMiB));
         }
+        line("");
         for (Jar j : jars) {
-            line("%-72s net %s, steady %s packets/s (median %.0f, %.0f)", j.name + ", each run", whole(j.rates(false)), whole(j.rates(true)),
-                    median(j.rates(false)), median(j.rates(true)));
+            line("%s, each run (packets/s):", j.name);
+            for (String kind : Jar.KINDS) {
+                line("  %-8s %s, median %.0f", kind, whole(j.rates(kind)), median(j.rates(kind)));
+            }
         }
         if (jars.size() == 2) {
-            List<Double> net = new ArrayList<>();
-            List<Double> steady = new ArrayList<>();
-            for (int i = 0; i < JAR_RUNS; i++) {
-                net.add(jar.rates(false).get(i) / jars.get(0).rates(false).get(i));
-                steady.add(jar.rates(true).get(i) / jars.get(0).rates(true).get(i));
+            line("the jar / the previous jar, run by run (each pair ran one after the other):");
+            for (String kind : Jar.KINDS) {
+                List<Double> r = new ArrayList<>();
+                for (int i = 0; i < JAR_RUNS; i++) {
+                    r.add(jar.rates(kind).get(i) / jars.get(0).rates(kind).get(i));
+                }
+                line("  %-8s %s, median %.2f", kind, ratios(r), median(r));
             }
-            line("%-72s net %s (median %.2f), steady %s (median %.2f)", "the jar / the previous jar, run by run", ratios(net),
-                    median(net), ratios(steady), median(steady));
         }
         line("");
         line("seconds: tools from start to exit (best of 2); a jar's net = its fastest run minus its 1-packet run (JVM and Camel"
-             + " start-up and shutdown); steady = packets of spool files 2..n over the time between the first and the last"
+             + " start-up and shutdown; two start-ups' noise); 'Capturing on' to 'Replay complete' = the same run's log lines (start-up"
+             + " and shutdown left out, JIT warm-up in); steady = packets of spool files 2..n over the time between the first and the last"
              + " 'Spooled' line. cores = CPU seconds (user + system, all threads) / wall seconds of the same span. RSS: the"
              + " largest of max(VmHWM, VmRSS) sampled every 50 ms over the runs of that jar.");
         stages(jfr, profiled, jar.fixed);
@@ -259,9 +265,16 @@ class CaptureBenchIT {
             return runs.stream().mapToDouble(RelayRun::peakRssMiB).max().orElse(Double.NaN);
         }
 
-        /** Packets/s of each run: steady, or net of start-up. */
-        List<Double> rates(boolean steady) {
-            return runs.stream().map(r -> steady ? r.steadyPacketsPerSecond() : PACKETS / (r.totalSeconds() - fixed.totalSeconds())).toList();
+        /** What {@link #rates} gives: net of the 1-packet run, 'Capturing on' to 'Replay complete', between spool files. */
+        static final List<String> KINDS = List.of("net", "replay", "steady");
+
+        /** Packets/s of each run, of one of {@link #KINDS}. */
+        List<Double> rates(String kind) {
+            return runs.stream().map(r -> switch (kind) {
+                case "net" -> PACKETS / (r.totalSeconds() - fixed.totalSeconds());
+                case "replay" -> r.capturePacketsPerSecond(PACKETS);
+                default -> r.steadyPacketsPerSecond();
+            }).toList();
         }
     }
 

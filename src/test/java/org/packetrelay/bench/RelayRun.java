@@ -242,6 +242,14 @@ final class RelayRun {
         return capturingNanos == 0 ? Double.NaN : (exitNanos - capturingNanos) / 1e9;
     }
 
+    /**
+     * Packets per second from the "Capturing on" line to the "Replay complete" one (logged once the last spool file is
+     * complete: every packet read, decoded, written and forced): start-up and shutdown left out, JIT warm-up in.
+     */
+    double capturePacketsPerSecond(long packets) {
+        return capturingNanos == 0 || replayCompleteNanos == 0 ? Double.NaN : packets / ((replayCompleteNanos - capturingNanos) / 1e9);
+    }
+
     /** The "Replay complete" line to exit (Camel shutdown and JVM exit). */
     double shutdownSeconds() {
         return replayCompleteNanos == 0 ? Double.NaN : (exitNanos - replayCompleteNanos) / 1e9;
