@@ -229,7 +229,7 @@ final class BatchDelivery {
             }
             counters.countDecodeErrors(errors);
             batch.setReplayComplete(raw.replayComplete);
-            if (raw.count >= batchSize) {
+            if (raw.isFull(batchSize)) { // by count or by bytes: either way, the size the next full one will need
                 int used = batch.text().length();
                 csvBytes = Math.min(used + (used >> 3), 16 << 20);
             }

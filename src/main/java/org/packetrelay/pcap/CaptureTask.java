@@ -313,7 +313,7 @@ final class CaptureTask implements Runnable, NativeLoop.Listener {
                 batchStart = System.nanoTime();
             }
             batch.add(data, capLength, wireLength, epochNanos, dlt, sourceName);
-            full = batch.count >= batchSize || batch.used >= RAW_BATCH_BYTES;
+            full = batch.isFull(batchSize);
         }
         if (full) {
             flush(false);

@@ -61,6 +61,11 @@ final class RawBatch {
         count++;
     }
 
+    /** Whether it is to be handed over: {@code batchSize} packets or {@link CaptureTask#RAW_BATCH_BYTES} bytes. */
+    boolean isFull(int batchSize) {
+        return count >= batchSize || used >= CaptureTask.RAW_BATCH_BYTES;
+    }
+
     /** Empties it for reuse. */
     RawBatch reset() {
         used = 0;
