@@ -69,8 +69,8 @@ final class NativeLoop {
 
     /**
      * The same function with every pointer passed as a 64-bit address: JNA then converts no argument, where the
-     * arrays above cost a JNI copy in and out (malloc, copy, free) of each per packet, a third of the reading
-     * thread's time. Only where pointers are 64 bits wide ({@link #ADDRESSES}).
+     * arrays above cost a JNI copy in and out (malloc, copy, free) of each per packet: measured, the bare loop takes
+     * 0.8 of the CPU it took with them. Only where pointers are 64 bits wide ({@link #ADDRESSES}).
      */
     private static native int pcap_next_ex(long pcap, long header, long data);
 
