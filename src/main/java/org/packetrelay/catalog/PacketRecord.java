@@ -19,6 +19,13 @@ public final class PacketRecord {
     /** Text set as bytes: UTF-8 in {@link #text} from {@code textStart} to {@code textEnd}. */
     private final int[] textStart = new int[Field.COUNT];
     private final int[] textEnd = new int[Field.COUNT];
+    /** Text that cannot hold a comma, quote, CR or LF (set by {@link #setAscii}): written without the quoting scan. */
+    private final boolean[] plain = new boolean[Field.COUNT];
+    /**
+     * Room the Strings set since {@link #clear} may take as cells (3 bytes a char, 2 quotes), counted as they are set: a
+     * String set twice or unset is counted anyway, which only makes the reserve larger.
+     */
+    private int stringRoom;
     private final CsvBytes text = new CsvBytes(1024);
     private static final int CELLS = 64;
     private final String[] cellOf = new String[CELLS];
@@ -29,6 +36,7 @@ public final class PacketRecord {
         Arrays.fill(set, false);
         Arrays.fill(strs, null);
         text.setLength(0);
+        stringRoom = 0;
     }
 
     /** Sets the capture time; {@code digits} is 6 (microseconds) or 9 (nanoseconds) in the output. */
@@ -60,10 +68,14 @@ public final class PacketRecord {
         } else {
             strs[f.ordinal()] = v;
             set[f.ordinal()] = true;
+            stringRoom += 3 * v.length() + 2;
         }
     }
 
-    /** Sets text the decoder wrote as ASCII bytes (addresses, hex): {@code len} bytes from {@code off}, copied. */
+    /**
+     * Sets text the decoder wrote as ASCII bytes that hold no comma, quote, CR or LF (addresses, hex, base64), so its
+     * cell needs no quoting: {@code len} bytes from {@code off}, copied.
+     */
     public void setAscii(Field f, byte[] b, int off, int len) {
         if (len <= 0) {
             unset(f);
@@ -71,7 +83,7 @@ public final class PacketRecord {
         }
         int start = text.length();
         text.putBytes(b, off, len);
-        setText(f, start);
+        setText(f, start, true);
     }
 
     /** Sets text taken from the wire, escaped as {@link WireText} documents. Empty clears the slot. */
@@ -82,12 +94,13 @@ public final class PacketRecord {
         }
         int start = text.length();
         WireText.escapeTo(b, off, len, text);
-        setText(f, start);
+        setText(f, start, false);
     }
 
-    private void setText(Field f, int start) {
+    private void setText(Field f, int start, boolean plainText) {
         int i = f.ordinal();
         strs[i] = null;
+        plain[i] = plainText;
         textStart[i] = start;
         textEnd[i] = text.length();
         set[i] = true;
@@ -188,6 +201,9 @@ public final class PacketRecord {
                         byte[] cell = cell(strs[i]);
                         System.arraycopy(cell, 0, b, n, cell.length);
                         n += cell.length;
+                    } else if (plain[i]) {
+                        System.arraycopy(text.array(), textStart[i], b, n, textEnd[i] - textStart[i]);
+                        n += textEnd[i] - textStart[i];
                     } else {
                         n = putText(b, n, text.array(), textStart[i], textEnd[i]);
                     }
@@ -200,13 +216,7 @@ public final class PacketRecord {
 
     /** At least the bytes {@link #appendCsv} writes: numbers at most 20, text at most doubled (quotes) or tripled (UTF-8). */
     private int maxRowBytes() {
-        int max = Field.COUNT * 32 + 2 * text.length();
-        for (int i = 0; i < Field.COUNT; i++) {
-            if (strs[i] != null) {
-                max += 3 * strs[i].length() + 2;
-            }
-        }
-        return max;
+        return Field.COUNT * 32 + 2 * text.length() + stringRoom;
     }
 
     private static int putLong(byte[] b, int n, long v) {
