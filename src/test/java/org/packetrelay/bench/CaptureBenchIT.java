@@ -292,6 +292,10 @@ class CaptureBenchIT {
                 RelayRun r = runJarOnce(j.label + "-" + i, j.file, benchDir, pcap, List.of());
                 j.runs.add(r);
                 j.spools.add(Spool.check(r.logsDir));
+                if (!KEEP) {
+                    // counted: gone before the next run, so that runs do not pile up 500 MB each in the page cache and on disk
+                    deleteTree(r.logsDir);
+                }
                 if (j.best == null || r.totalSeconds() < j.best.totalSeconds()) {
                     j.best = r;
                 }
