@@ -68,6 +68,7 @@ public final class Checkpoints {
         Files.createDirectories(dir, Spool.OWNER_ONLY_DIR);
         write(file(name), "rows=" + rowsDone + "\n" + (batchSize > 0 ? "batch=" + batchSize + "\n" : ""));
     }
+
     /** Replaces {@code target} with {@code text} (UTF-8) as a whole: a temp file, owner-only like the spool, renamed. */
     static void write(Path target, String text) throws IOException {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
