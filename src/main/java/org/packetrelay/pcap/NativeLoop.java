@@ -89,6 +89,11 @@ final class NativeLoop {
      * @param offline whether the handle reads a capture file (there libpcap's -2 means the end of the file)
      */
     static int loop(PcapHandle handle, boolean nano, boolean offline, BooleanSupplier stop, Listener listener) {
+        return loop(handle, nano, offline, stop, listener, ADDRESSES);
+    }
+
+    /** The same, calling the address form of {@code pcap_next_ex} or (on 64 bits too, for the tests) the array one. */
+    static int loop(PcapHandle handle, boolean nano, boolean offline, BooleanSupplier stop, Listener listener, boolean addresses) {
         Pointer pcap;
         try {
             pcap = (Pointer) HANDLE_FIELD.get(handle);
@@ -99,19 +104,19 @@ final class NativeLoop {
         final long[] headerAt = new long[1];
         final long[] dataAt = new long[1];
         // pcap_next_ex's two out-parameters, header then data address, for the array-free call
-        final long out = ADDRESSES ? UNSAFE.allocateMemory(16) : 0;
+        final long out = addresses ? UNSAFE.allocateMemory(16) : 0;
         final long pcapAddress = Pointer.nativeValue(pcap);
         try {
             while (!stop.getAsBoolean()) {
-                int rc = ADDRESSES ? pcap_next_ex(pcapAddress, out, out + 8) : pcap_next_ex(pcap, headerAt, dataAt);
+                int rc = addresses ? pcap_next_ex(pcapAddress, out, out + 8) : pcap_next_ex(pcap, headerAt, dataAt);
                 if (rc == 0) {
                     continue; // live: the read timeout passed without a packet
                 }
                 if (rc != 1) {
                     return rc == -2 ? (offline ? 0 : -2) : -1;
                 }
-                long h = ADDRESSES ? UNSAFE.getLong(out) : headerAt[0];
-                long data = ADDRESSES ? UNSAFE.getLong(out + 8) : dataAt[0];
+                long h = addresses ? UNSAFE.getLong(out) : headerAt[0];
+                long data = addresses ? UNSAFE.getLong(out + 8) : dataAt[0];
                 long sec = LONG_SIZE == 8 ? UNSAFE.getLong(h) : UNSAFE.getInt(h);
                 long frac = LONG_SIZE == 8 ? UNSAFE.getLong(h + 8) : UNSAFE.getInt(h + 4);
                 int caplen = UNSAFE.getInt(h + 2 * LONG_SIZE);
