@@ -130,13 +130,14 @@ final class CaptureTask implements Runnable, NativeLoop.Listener {
             if (!awaitRunning()) {
                 return false;
             }
-            PcapHandle h;
+            ReplayFile f;
             try {
-                h = sources.openOffline(file);
+                f = sources.openOffline(file);
             } catch (PcapException e) {
                 LOG.warn("Skipping {}", e.getMessage());
                 continue;
             }
+            PcapHandle h = f.handle();
             handle = h;
             dlt = h.getDlt().value();
             sourceName = file.getFileName().toString();
@@ -159,7 +160,7 @@ final class CaptureTask implements Runnable, NativeLoop.Listener {
                 }
             } finally {
                 handle = null;
-                h.close();
+                f.close();
             }
             LOG.info("Replayed {}: {} packets", file, counters.captured() - before);
         }

@@ -211,23 +211,23 @@ final class PcapSources {
         return result;
     }
 
-    PcapHandle openOffline(Path file) {
-        PcapHandle h;
+    ReplayFile openOffline(Path file) {
+        ReplayFile f;
         try {
-            h = Pcaps.openOffline(file.toString(), precision());
+            f = ReplayFile.open(file, precision());
         } catch (PcapNativeException e) {
             throw new PcapException("cannot read capture file " + file + ": " + e.getMessage());
         }
         String filter = endpoint.effectiveFilter();
         if (filter != null) {
             try {
-                h.setFilter(filter, BpfProgram.BpfCompileMode.OPTIMIZE);
+                f.handle().setFilter(filter, BpfProgram.BpfCompileMode.OPTIMIZE);
             } catch (PcapNativeException | NotOpenException e) {
-                h.close();
+                f.close();
                 throw new PcapException("BPF filter '" + filter + "' does not apply to " + file + ": " + e.getMessage());
             }
         }
-        return h;
+        return f;
     }
 
     private PcapHandle.TimestampPrecision precision() {

@@ -40,7 +40,6 @@ class NativeLoopCallTest {
 
     /** One line per packet (captured and wire length, time, CRC32 of the bytes), then the loop's return code. */
     private static List<String> read(Path file, boolean addresses) throws Exception {
-        List<String> out = new ArrayList<>();
         PcapHandle h;
         try {
             h = Pcaps.openOffline(file.toString(), PcapHandle.TimestampPrecision.NANO);
@@ -48,19 +47,25 @@ class NativeLoopCallTest {
             return List.of("cannot open: " + e.getMessage()); // a file libpcap refuses: the same for both calls
         }
         try {
-            boolean nano = h.getTimestampPrecision() == PcapHandle.TimestampPrecision.NANO;
-            CRC32 crc = new CRC32();
-            int rc = NativeLoop.loop(h, nano, true, () -> false, (data, cap, wire, epochNanos) -> {
-                byte[] bytes = new byte[cap];
-                NativeLoop.copy(data, bytes, 0, cap);
-                crc.reset();
-                crc.update(bytes);
-                out.add(cap + " " + wire + " " + epochNanos + " " + Long.toHexString(crc.getValue()));
-            }, addresses);
-            out.add("rc " + rc);
+            return read(h, addresses);
         } finally {
             h.close();
         }
+    }
+
+    /** The lines of {@link #read(Path, boolean)} for an open handle. */
+    static List<String> read(PcapHandle h, boolean addresses) {
+        List<String> out = new ArrayList<>();
+        boolean nano = h.getTimestampPrecision() == PcapHandle.TimestampPrecision.NANO;
+        CRC32 crc = new CRC32();
+        int rc = NativeLoop.loop(h, nano, true, () -> false, (data, cap, wire, epochNanos) -> {
+            byte[] bytes = new byte[cap];
+            NativeLoop.copy(data, bytes, 0, cap);
+            crc.reset();
+            crc.update(bytes);
+            out.add(cap + " " + wire + " " + epochNanos + " " + Long.toHexString(crc.getValue()));
+        }, addresses);
+        out.add("rc " + rc);
         return out;
     }
 }
