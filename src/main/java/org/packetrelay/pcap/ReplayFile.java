@@ -16,7 +16,7 @@ import org.pcap4j.core.Pcaps;
  * A capture file open for replay, read by libpcap through a stdio stream with a {@value #BUFFER_BYTES}-byte buffer.
  *
  * <p>Why not {@code Pcaps.openOffline}: libpcap then opens the file with {@code fopen} and the C library's default
- * buffer (4 KiB here), so a replay makes a read(2) every few packets; on the bench's capture that system time was 0.13
+ * buffer (4 KiB here), so a replay makes a read(2) every few packets; on the bench's capture that system time was about 0.1
  * us a packet, most of it the cost of the call, not of the copy. So the stream is opened here, given a large buffer
  * before anything is read from it (the only time C allows it), and handed to
  * {@code pcap_fopen_offline_with_tstamp_precision}; pcap4j's handle is then made on the {@code pcap_t} it returns, as
