@@ -101,8 +101,9 @@ final class NativeLoop {
             throw new IllegalStateException(e);
         }
         final long scale = nano ? 1L : 1000L;
-        final long[] headerAt = new long[1];
-        final long[] dataAt = new long[1];
+        // pcap_next_ex's two out-parameters for the array call (32-bit), else unused
+        final long[] headerAt = addresses ? null : new long[1];
+        final long[] dataAt = addresses ? null : new long[1];
         // pcap_next_ex's two out-parameters, header then data address, for the array-free call
         final long out = addresses ? UNSAFE.allocateMemory(16) : 0;
         final long pcapAddress = Pointer.nativeValue(pcap);

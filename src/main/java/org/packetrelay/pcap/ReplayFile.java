@@ -6,6 +6,7 @@ import java.nio.file.Path;
 
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
+import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
 import org.pcap4j.core.PcapHandle;
 import org.pcap4j.core.PcapHandle.TimestampPrecision;
@@ -16,8 +17,8 @@ import org.pcap4j.core.Pcaps;
  * A capture file open for replay, read by libpcap through a stdio stream with a {@value #BUFFER_BYTES}-byte buffer.
  *
  * <p>Why not {@code Pcaps.openOffline}: libpcap then opens the file with {@code fopen} and the C library's default
- * buffer (4 KiB here), so a replay makes a read(2) every few packets; on the bench's capture that system time was about 0.1
- * us a packet, most of it the cost of the call, not of the copy. So the stream is opened here, given a large buffer
+ * buffer (4 KiB here), so a replay makes a read(2) every few packets; on the bench's capture that system time was
+ * about 0.1 us a packet, most of it the cost of the call, not of the copy. So the stream is opened here, given a large buffer
  * before anything is read from it (the only time C allows it), and handed to
  * {@code pcap_fopen_offline_with_tstamp_precision}; pcap4j's handle is then made on the {@code pcap_t} it returns, as
  * {@code Pcaps.openOffline} makes it. Closing the handle closes the stream ({@code pcap_close}); the buffer is freed
@@ -59,7 +60,7 @@ final class ReplayFile implements AutoCloseable {
         /** {@code FILE *fopen(const char *path, const char *mode)}; {@code path} ends in a NUL byte. */
         static native Pointer fopen(byte[] path, String mode);
 
-        static native int setvbuf(Pointer stream, Pointer buffer, int mode, long size);
+        static native int setvbuf(Pointer stream, Pointer buffer, int mode, NativeLong size); // size_t
 
         static native int fclose(Pointer stream);
     }
@@ -71,7 +72,7 @@ final class ReplayFile implements AutoCloseable {
             Pointer stream = LibC.fopen(path, "rb");
             if (stream != null) {
                 long buffer = Native.malloc(BUFFER_BYTES);
-                Pointer pcap = buffer != 0 && LibC.setvbuf(stream, new Pointer(buffer), IOFBF, BUFFER_BYTES) == 0
+                Pointer pcap = buffer != 0 && LibC.setvbuf(stream, new Pointer(buffer), IOFBF, new NativeLong(BUFFER_BYTES)) == 0
                         ? pcap_fopen_offline_with_tstamp_precision(stream, precision.getValue(), new byte[ERRBUF_SIZE])
                         : null;
                 if (pcap != null) {

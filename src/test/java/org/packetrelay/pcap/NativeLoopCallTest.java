@@ -24,13 +24,8 @@ class NativeLoopCallTest {
 
     @Test
     void addressAndArrayCallsReadTheCorpusAlike() throws Exception {
-        List<Path> files;
-        try (Stream<Path> s = Files.list(RelayProcess.sharedDir().resolve("testdata/tcpdump-tests"))) {
-            files = s.filter(p -> p.toString().endsWith(".pcap") || p.toString().endsWith(".pcapng")).sorted().toList();
-        }
-        assertTrue(files.size() > 800, "the corpus: " + files.size() + " files");
         long packets = 0;
-        for (Path f : files) {
+        for (Path f : corpus()) {
             List<String> byAddress = read(f, true);
             assertEquals(read(f, false), byAddress, f.getFileName().toString());
             packets += byAddress.size() - 1;
@@ -38,8 +33,21 @@ class NativeLoopCallTest {
         assertTrue(packets > 10_000, "packets read: " + packets);
     }
 
-    /** One line per packet (captured and wire length, time, CRC32 of the bytes), then the loop's return code. */
-    private static List<String> read(Path file, boolean addresses) throws Exception {
+    /** The capture files of the tcpdump corpus in ../shared, sorted (checked to be all of them: more than 800). */
+    static List<Path> corpus() throws Exception {
+        List<Path> files;
+        try (Stream<Path> s = Files.list(RelayProcess.sharedDir().resolve("testdata/tcpdump-tests"))) {
+            files = s.filter(p -> p.toString().endsWith(".pcap") || p.toString().endsWith(".pcapng")).sorted().toList();
+        }
+        assertTrue(files.size() > 800, "the corpus: " + files.size() + " files");
+        return files;
+    }
+
+    /**
+     * One line per packet (captured and wire length, time, CRC32 of the bytes), then the loop's return code; for a file
+     * pcap4j cannot open, one line with its error.
+     */
+    static List<String> read(Path file, boolean addresses) throws Exception {
         PcapHandle h;
         try {
             h = Pcaps.openOffline(file.toString(), PcapHandle.TimestampPrecision.NANO);
