@@ -41,7 +41,8 @@ final class CaptureTask implements Runnable, NativeLoop.Listener {
     private final int batchSize;
     private final boolean nano;
     private final int timestampDigits;
-    private volatile PcapHandle handle;
+    /** The live capture's handle; null for a replay, whose files each have their own. */
+    private final PcapHandle handle;
     private String sourceName;
     private int dlt;
     private volatile boolean replayComplete;
@@ -71,6 +72,7 @@ final class CaptureTask implements Runnable, NativeLoop.Listener {
     CaptureTask(String name, List<Path> files, PcapSources sources, boolean nano, CaptureCounters counters, BatchDelivery delivery,
                 int batchSize) {
         this.name = name;
+        this.handle = null;
         this.files = files;
         this.sources = sources;
         this.counters = counters;
@@ -137,20 +139,18 @@ final class CaptureTask implements Runnable, NativeLoop.Listener {
                 LOG.warn("Skipping {}", e.getMessage());
                 continue;
             }
-            PcapHandle h = f.handle();
-            handle = h;
-            dlt = h.getDlt().value();
+            dlt = f.dlt();
             sourceName = file.getFileName().toString();
             long before = counters.captured();
             try {
                 while (true) {
-                    int rc = NativeLoop.loop(h, nano, true, this::leaveLoop, this);
+                    int rc = f.loop(nano, this::leaveLoop, this);
                     if (rc == 0) {
                         break; // end of file
                     }
                     if (rc == -1) {
                         LOG.warn("Capture file {} ends in an error after {} packets: {}", file, counters.captured() - before,
-                                lastError());
+                                f.error());
                         break;
                     }
                     // rc == -2: pause or stop; libpcap continues where it stopped
@@ -159,7 +159,6 @@ final class CaptureTask implements Runnable, NativeLoop.Listener {
                     }
                 }
             } finally {
-                handle = null;
                 f.close();
             }
             LOG.info("Replayed {}: {} packets", file, counters.captured() - before);

@@ -212,13 +212,14 @@ final class PcapSources {
     }
 
     ReplayFile openOffline(Path file) {
+        String filter = endpoint.effectiveFilter();
         ReplayFile f;
         try {
-            f = ReplayFile.open(file, precision());
+            // a BPF filter is libpcap's to apply; without one, the file is read in Java where that reads it alike
+            f = filter == null ? ReplayFile.read(file, precision()) : ReplayFile.open(file, precision());
         } catch (PcapNativeException e) {
             throw new PcapException("cannot read capture file " + file + ": " + e.getMessage());
         }
-        String filter = endpoint.effectiveFilter();
         if (filter != null) {
             try {
                 f.handle().setFilter(filter, BpfProgram.BpfCompileMode.OPTIMIZE);
