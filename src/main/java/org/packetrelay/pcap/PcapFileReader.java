@@ -56,28 +56,36 @@ final class PcapFileReader implements AutoCloseable {
     private static final int LEN = 12;
 
     private final FileChannel channel;
-    /** Holds the unread part of the file from {@link #pos} to its limit (reads index it; its position is for refills). */
+    /**
+     * Holds the unread part of the file from {@link #pos} to its limit (reads index it; its position is for
+     * refills). Its memory is malloc'd and freed on {@link #close}: a direct buffer per file, left to the garbage
+     * collector, would hold a MiB for every file of a replayed folder until a collection.
+     */
     private final ByteBuffer buffer;
-    private final long address;
+    private long address;
     private final int dlt;
     private final boolean swapped;
     private final int snapshot;
-    /** 1: the file's fraction is what was asked for; 1000 or -1000: multiply or divide it (libpcap's SCALE_UP/DOWN). */
-    private final int fracScale;
+    /** How the file's fractions become the precision asked for: libpcap's scale types. */
+    private final int scaleType;
+    private static final int PASS_THROUGH = 0;
+    private static final int SCALE_UP = 1; // microseconds in the file, nanoseconds asked for
+    private static final int SCALE_DOWN = 2; // the other way
     /** NativeLoop.epochNanos's scale: 1 for nanosecond fractions, 1000 for microseconds. */
     private final long nanosScale;
     private int pos;
     private boolean eof;
     private String error = "";
 
-    private PcapFileReader(FileChannel channel, ByteBuffer buffer, int dlt, boolean swapped, int snapshot, int fracScale, long nanosScale) {
+    private PcapFileReader(FileChannel channel, ByteBuffer buffer, long address, int dlt, boolean swapped, int snapshot, int scaleType,
+                           long nanosScale) {
         this.channel = channel;
         this.buffer = buffer;
-        this.address = Pointer.nativeValue(Native.getDirectBufferPointer(buffer));
+        this.address = address;
         this.dlt = dlt;
         this.swapped = swapped;
         this.snapshot = snapshot;
-        this.fracScale = fracScale;
+        this.scaleType = scaleType;
         this.nanosScale = nanosScale;
         this.pos = FILE_HEADER;
     }
@@ -91,25 +99,32 @@ final class PcapFileReader implements AutoCloseable {
             return null; // a pipe read here could not be handed back to libpcap from its start
         }
         FileChannel ch = null;
+        long memory = 0;
         try {
             ch = FileChannel.open(file, StandardOpenOption.READ);
-            ByteBuffer b = ByteBuffer.allocateDirect(BUFFER_BYTES);
-            while (b.position() < FILE_HEADER && ch.read(b) > 0) {
-                // a header can come in pieces
-            }
-            PcapFileReader r = b.position() < FILE_HEADER ? null : of(ch, b.flip(), nano);
-            if (r != null) {
-                return r;
+            memory = Native.malloc(BUFFER_BYTES);
+            if (memory != 0) {
+                ByteBuffer b = new Pointer(memory).getByteBuffer(0, BUFFER_BYTES);
+                while (b.position() < FILE_HEADER && ch.read(b) > 0) {
+                    // a header can come in pieces
+                }
+                PcapFileReader r = b.position() < FILE_HEADER ? null : of(ch, b.flip(), memory, nano);
+                if (r != null) {
+                    return r;
+                }
             }
         } catch (IOException | RuntimeException e) {
             // libpcap opens it and says what is wrong
         }
         closeQuietly(ch);
+        if (memory != 0) {
+            Native.free(memory);
+        }
         return null;
     }
 
-    /** The reader on a file whose header is at the start of {@code b}, or null if libpcap is to read it. */
-    private static PcapFileReader of(FileChannel ch, ByteBuffer b, boolean nano) {
+    /** The reader on a file whose header is at the start of {@code b} (at {@code address}), or null if libpcap is to read it. */
+    private static PcapFileReader of(FileChannel ch, ByteBuffer b, long address, boolean nano) {
         int magic = b.order(ByteOrder.nativeOrder()).getInt(MAGIC);
         boolean swapped = false;
         if (magic != MAGIC_MICRO && magic != MAGIC_NANO) {
@@ -132,8 +147,8 @@ final class PcapFileReader implements AutoCloseable {
         int snaplen = b.getInt(SNAPLEN);
         int snapshot = snaplen <= 0 ? MAX_SNAPLEN : snaplen; // pcap_adjust_snapshot: 0 or over INT_MAX
         boolean fileNano = magic == MAGIC_NANO;
-        int fracScale = fileNano == nano ? 1 : nano ? 1000 : -1000;
-        return new PcapFileReader(ch, b, dlt, swapped, snapshot, fracScale, nano ? 1L : 1000L);
+        int scaleType = fileNano == nano ? PASS_THROUGH : nano ? SCALE_UP : SCALE_DOWN;
+        return new PcapFileReader(ch, b, address, dlt, swapped, snapshot, scaleType, nano ? 1L : 1000L);
     }
 
     /**
@@ -192,8 +207,10 @@ final class PcapFileReader implements AutoCloseable {
                 }
                 long caplen = buffer.getInt(pos + CAPLEN) & 0xFFFFFFFFL;
                 int len = buffer.getInt(pos + LEN);
-                if (fracScale != 1) {
-                    frac = fracScale > 0 ? frac * fracScale : frac / -fracScale;
+                if (scaleType == SCALE_UP) {
+                    frac *= 1000;
+                } else if (scaleType == SCALE_DOWN) {
+                    frac /= 1000;
                 }
                 if (caplen > MAX_SNAPLEN) {
                     return fail(caplen > snapshot
@@ -261,9 +278,14 @@ final class PcapFileReader implements AutoCloseable {
         return inBuffer + skipped;
     }
 
+    /** Closes the file and frees the buffer (once: a second call does nothing). */
     @Override
     public void close() {
         closeQuietly(channel);
+        if (address != 0) {
+            Native.free(address);
+            address = 0;
+        }
     }
 
     private static void closeQuietly(FileChannel ch) {
