@@ -129,7 +129,8 @@ public class PcapConsumer extends DefaultConsumer implements Suspendable {
         if (endpoint.effectiveFilter() != null) {
             sources.compileFilter(endpoint.effectiveFilter());
         }
-        delivery = new BatchDelivery(this::deliver, counters, endpoint.getBatchSize(), endpoint.getSnaplen());
+        delivery = new BatchDelivery(this::deliver, counters, endpoint.getBatchSize(), endpoint.getSnaplen(),
+                sources.isReplay());
         List<CaptureTask> list = new ArrayList<>();
         if (sources.isReplay()) {
             list.add(new CaptureTask(endpoint.getFile(), sources.files(), sources, endpoint.isNanosecondTimestamps(), counters, delivery,
