@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One interface, or the replay of a list of capture files, read on one thread (as camel-kafka's
- * {@code KafkaFetchRecords} runs one Kafka consumer): libpcap's loop ({@link NativeLoop}) copies the packets into
- * raw micro-batches bounded by count, bytes and age, which go to the {@link BatchDelivery}.
+ * {@code KafkaFetchRecords} runs one Kafka consumer): libpcap's loop ({@link NativeLoop}), or for a replayed file
+ * its {@link ReplayFile}'s, copies the packets into raw micro-batches bounded by count, bytes and age, which go to
+ * the {@link BatchDelivery}.
  *
  * <p>Its {@link State} says what it does, and other threads change it only through {@link #pause}, {@link #resume}
  * and {@link #stop}: RUNNING reads; PAUSING asks the loop to leave; PARKED is out of the loop with its batch handed
@@ -153,7 +154,7 @@ final class CaptureTask implements Runnable, NativeLoop.Listener {
                                 f.error());
                         break;
                     }
-                    // rc == -2: pause or stop; libpcap continues where it stopped
+                    // rc == -2: pause or stop; the next loop reads on where this one stopped
                     if (!awaitRunning()) {
                         return false;
                     }
@@ -352,7 +353,7 @@ final class CaptureTask implements Runnable, NativeLoop.Listener {
     /** Reads libpcap's drop statistics of a live handle, at most once a second. */
     void updateStats(long now) {
         PcapHandle h = handle;
-        if (isReplay() || h == null || now - lastStats < 1_000_000_000L) {
+        if (h == null || now - lastStats < 1_000_000_000L) {
             return;
         }
         lastStats = now;
@@ -364,11 +365,13 @@ final class CaptureTask implements Runnable, NativeLoop.Listener {
         }
     }
 
-    /** Wakes a live loop waiting for packets (a replay loop sees the state before its next packet). */
+    /**
+     * Wakes a live loop waiting for packets. A replay has no handle here and its loop sees the state before its next
+     * packet (libpcap's break flag on a capture file would report the next read as the end of the file).
+     */
     private void breakLoop() {
         PcapHandle h = handle;
-        // not for capture files: libpcap would keep the flag and report the next read as the end of the file
-        if (h != null && !isReplay()) {
+        if (h != null) {
             try {
                 h.breakLoop();
             } catch (NotOpenException e) {
@@ -380,7 +383,7 @@ final class CaptureTask implements Runnable, NativeLoop.Listener {
     /** Closes a live handle (after the task is done), with its last statistics. */
     void close() {
         PcapHandle h = handle;
-        if (h != null && !isReplay()) {
+        if (h != null) {
             updateStats(System.nanoTime() + 2_000_000_000L);
             h.close();
         }

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.function.BooleanSupplier;
 import java.util.zip.CRC32;
 
@@ -114,6 +115,37 @@ class PcapFileReaderTest {
                 .write(dir.resolve("over-maximum.pcap")), true);
         assertTrue(a.get(a.size() - 1).contains("bigger than snaplen of 65535"), a.toString());
         assertTrue(b.get(b.size() - 1).contains("bigger than maximum of 262144"), b.toString());
+    }
+
+    @Test
+    void readsRandomFilesAsLibpcap(@TempDir Path dir) throws Exception {
+        // lengths near each limit, odd times, cut anywhere: 400 files from a fixed seed, so a failure can be replayed
+        Random rnd = new Random(20261201);
+        int[] lengths = {0, 1, 13, 14, 60, 199, 200, 201, 1514, 65535, 65536, 262_143, 262_144, 262_145, 1 << 20};
+        int taken = 0;
+        for (int file = 0; file < 400; file++) {
+            ByteOrder order = rnd.nextBoolean() ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN;
+            int snaplen = new int[] {0, 200, 1514, 65535, 262_144, 1_000_000, -1}[rnd.nextInt(7)];
+            Writer w = new Writer(order, rnd.nextBoolean() ? LE_MICRO : NANO, snaplen, new int[] {1, 0, 101, 113, 228}[rnd.nextInt(5)]);
+            for (int i = rnd.nextInt(12); i > 0; i--) {
+                int caplen = rnd.nextInt(4) == 0 ? lengths[rnd.nextInt(lengths.length)] : rnd.nextInt(2000);
+                int len = rnd.nextInt(3) == 0 ? rnd.nextInt() : caplen + rnd.nextInt(100);
+                w.recordClaiming(rnd.nextInt(), rnd.nextInt(3) == 0 ? rnd.nextInt() : rnd.nextInt(1_000_000_000), caplen, len,
+                        Math.min(caplen, 300_000));
+            }
+            byte[] bytes = w.bytes();
+            int cut = rnd.nextInt(3) == 0 ? 24 + rnd.nextInt(Math.max(1, bytes.length - 24)) : bytes.length;
+            Path f = Files.write(dir.resolve("random-" + file + ".pcap"), Arrays.copyOf(bytes, cut));
+            for (boolean nano : new boolean[] {true, false}) {
+                try (PcapFileReader r = PcapFileReader.open(f, nano)) {
+                    if (r != null) {
+                        assertLines(libpcap(f, nano), lines(r, () -> false), "random file " + file + (nano ? " (nanoseconds)" : " (microseconds)"));
+                        taken++;
+                    }
+                }
+            }
+        }
+        assertTrue(taken > 600, "random files read in Java: " + taken + " of 800");
     }
 
     @Test
@@ -243,9 +275,14 @@ class PcapFileReaderTest {
 
         /** A record of {@code caplen} bytes (its header says {@code caplen}; the bytes are there). */
         Writer record(int sec, int frac, int caplen, int len) {
-            ByteBuffer b = ByteBuffer.allocate(16 + caplen).order(order);
+            return recordClaiming(sec, frac, caplen, len, caplen);
+        }
+
+        /** A record whose header says {@code caplen}, followed by {@code bytes} bytes. */
+        Writer recordClaiming(int sec, int frac, int caplen, int len, int bytes) {
+            ByteBuffer b = ByteBuffer.allocate(16 + bytes).order(order);
             b.putInt(sec).putInt(frac).putInt(caplen).putInt(len);
-            for (int i = 0; i < caplen; i++) {
+            for (int i = 0; i < bytes; i++) {
                 b.put((byte) (sec * 31 + i * 7));
             }
             records.writeBytes(b.array());
