@@ -3,6 +3,7 @@ package org.packetrelay.pcap;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,8 +15,9 @@ import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 
 /**
- * Reads a classic pcap file in Java, packet for packet as libpcap 1.10 reads it ({@code sf-pcap.c}), for a replay
- * without a BPF filter.
+ * Reads a classic pcap file in Java, packet for packet as libpcap 1.10.3 (Debian 12's) reads it ({@code sf-pcap.c}),
+ * for a replay without a BPF filter. {@code PcapFileReaderTest} compares the two with the libpcap installed, so a
+ * libpcap that reads otherwise (1.10.5 takes the time fields as unsigned) shows there.
  *
  * <p>Why: through libpcap every packet costs a JNA call ({@code pcap_next_ex}, about 0.15 us) and a copy into
  * libpcap's buffer; the capture thread spent most of its time there. Here the file is read 1 MiB at a time into a
@@ -192,6 +194,9 @@ final class PcapFileReader implements AutoCloseable {
      * packet's address is valid during the call only.
      */
     int loop(BooleanSupplier stop, NativeLoop.Listener listener) {
+        if (address == 0) {
+            return fail("the file is closed");
+        }
         try {
             while (!stop.getAsBoolean()) {
                 if (!fill(RECORD_HEADER)) {
@@ -235,6 +240,9 @@ final class PcapFileReader implements AutoCloseable {
                 listener.packet(address + at, take, len, NativeLoop.epochNanos(sec, frac, nanosScale));
             }
             return -2;
+        } catch (ClosedByInterruptException e) {
+            // a FileChannel closes when its thread is interrupted (libpcap's stdio does not): only a task being stopped is
+            return fail("error reading dump file: the capture thread was interrupted");
         } catch (IOException e) {
             return fail("error reading dump file: " + e.getMessage());
         }
@@ -271,6 +279,9 @@ final class PcapFileReader implements AutoCloseable {
         pos += inBuffer;
         if (inBuffer == n) {
             return n;
+        }
+        if (eof) {
+            return inBuffer; // as C's stdio, once at the end, reads no more of a file that grows
         }
         long rest = n - inBuffer;
         long left = Math.max(0, channel.size() - channel.position());

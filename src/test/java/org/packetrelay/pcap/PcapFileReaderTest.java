@@ -151,8 +151,13 @@ class PcapFileReaderTest {
     @Test
     void leavesToLibpcapWhatItDoesNotReadAlike(@TempDir Path dir) throws Exception {
         List<Path> others = new ArrayList<>();
-        others.add(new Writer(ByteOrder.LITTLE_ENDIAN, LE_MICRO, 65535, 220).record(1, 1, 64, 64).write(dir.resolve("usb-mmapped.pcap")));
-        others.add(new Writer(ByteOrder.BIG_ENDIAN, LE_MICRO, 65535, 113).record(1, 1, 64, 64).write(dir.resolve("swapped-sll.pcap")));
+        // link types libpcap maps to other values, fixes up, or limits otherwise; in a swapped file, those it byte-swaps
+        for (int linktype : new int[] {106, 246, 258, 220, 231, 249, 279, 300, 2, 12}) {
+            others.add(new Writer(ByteOrder.LITTLE_ENDIAN, LE_MICRO, 65535, linktype).record(1, 1, 64, 64).write(dir.resolve("dlt-" + linktype + ".pcap")));
+        }
+        for (int linktype : new int[] {113, 117, 189, 239, 276}) {
+            others.add(new Writer(ByteOrder.BIG_ENDIAN, LE_MICRO, 65535, linktype).record(1, 1, 64, 64).write(dir.resolve("swapped-" + linktype + ".pcap")));
+        }
         others.add(new Writer(ByteOrder.LITTLE_ENDIAN, 0xa1b2cd34, 65535, 1).record(1, 1, 64, 64).write(dir.resolve("kuznetzov.pcap")));
         others.add(new Writer(ByteOrder.LITTLE_ENDIAN, LE_MICRO, 65535, 1).version(2, 3).record(1, 1, 64, 32).write(dir.resolve("v2.3.pcap")));
         others.add(new Writer(ByteOrder.LITTLE_ENDIAN, LE_MICRO, 65535, 1).version(1, 0).write(dir.resolve("archaic.pcap")));
@@ -170,6 +175,16 @@ class PcapFileReaderTest {
                 viaRead = List.of("cannot open: " + e.getMessage());
             }
             assertLines(libpcap(f, true), viaRead, f.getFileName().toString());
+        }
+    }
+
+    @Test
+    void readsTheLinkTypesItTakesAsLibpcap(@TempDir Path dir) throws Exception {
+        // one to one, mapped (LINKTYPE_RAW), with the FCS bits above the link type, and SLL unswapped
+        for (int linktype : new int[] {0, 1, 101, 104, 113, 228, 229, 289, 0x04000001, 0x24000001}) {
+            Path f = new Writer(ByteOrder.LITTLE_ENDIAN, LE_MICRO, 65535, linktype).record(1, 1, 64, 64).record(2, 2, 0, 60)
+                    .write(dir.resolve("linktype-" + Integer.toHexString(linktype) + ".pcap"));
+            readAlike(f, true);
         }
     }
 
