@@ -24,7 +24,8 @@ import org.apache.camel.Predicate;
  */
 public class DropRecords extends RecordStep {
     private String when;
-    private Predicate predicate;
+    /** Compiled by the first batch; volatile, as batches come on several threads at once (the route's parallel split). */
+    private volatile Predicate predicate;
 
     /** The records to drop. */
     public void setWhen(String when) {
@@ -33,17 +34,28 @@ public class DropRecords extends RecordStep {
 
     @Override
     public void process(Exchange exchange) throws Exception {
-        if (predicate == null) {
-            if (when == null || when.isBlank()) {
-                throw new IllegalArgumentException("DropRecords needs the property 'when' (a predicate on a record)");
-            }
-            predicate = predicate(when);
-        }
+        Predicate p = compiled();
         RecordBatch batch = exchange.getIn().getMandatoryBody(RecordBatch.class);
         Exchange one = forRecords(exchange);
         batch.removeIf(r -> {
             one.getIn().setBody(r);
-            return predicate.matches(one);
+            return p.matches(one);
         });
+    }
+
+    private Predicate compiled() {
+        Predicate p = predicate;
+        if (p != null) {
+            return p;
+        }
+        synchronized (this) {
+            if (predicate == null) {
+                if (when == null || when.isBlank()) {
+                    throw new IllegalArgumentException("DropRecords needs the property 'when' (a predicate on a record)");
+                }
+                predicate = predicate(when);
+            }
+            return predicate;
+        }
     }
 }

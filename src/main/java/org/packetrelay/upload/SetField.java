@@ -27,8 +27,14 @@ public class SetField extends RecordStep {
     private String field;
     private String value;
     private String when;
-    private Expression expression;
-    private Predicate predicate;
+    /**
+     * The value and condition, compiled by the first batch. The upload route's split runs batches on several threads
+     * at once, so they are published together: a batch that saw the value without its condition set every record.
+     */
+    private volatile Compiled compiled;
+
+    private record Compiled(Expression value, Predicate when) {
+    }
 
     public void setField(String field) {
         this.field = field;
@@ -45,25 +51,33 @@ public class SetField extends RecordStep {
 
     @Override
     public void process(Exchange exchange) throws Exception {
-        if (expression == null) {
-            if (field == null || value == null) {
-                throw new IllegalArgumentException("SetField needs the properties 'field' and 'value'");
-            }
-            if (Field.byKey(field) == null) {
-                throw new IllegalArgumentException("SetField: no field '" + field + "' in a packet record (fields: " + Field.CSV_HEADER + ")");
-            }
-            expression = expression(value);
-            if (when != null && !when.isBlank()) {
-                predicate = predicate(when);
-            }
-        }
+        Compiled c = compiled();
         RecordBatch batch = exchange.getIn().getMandatoryBody(RecordBatch.class);
         Exchange one = forRecords(exchange);
         for (BatchRecord r : batch) {
             one.getIn().setBody(r);
-            if (predicate == null || predicate.matches(one)) {
-                r.put(field, expression.evaluate(one, Object.class));
+            if (c.when() == null || c.when().matches(one)) {
+                r.put(field, c.value().evaluate(one, Object.class));
             }
+        }
+    }
+
+    private Compiled compiled() {
+        Compiled c = compiled;
+        if (c != null) {
+            return c;
+        }
+        synchronized (this) {
+            if (compiled == null) {
+                if (field == null || value == null) {
+                    throw new IllegalArgumentException("SetField needs the properties 'field' and 'value'");
+                }
+                if (Field.byKey(field) == null) {
+                    throw new IllegalArgumentException("SetField: no field '" + field + "' in a packet record (fields: " + Field.CSV_HEADER + ")");
+                }
+                compiled = new Compiled(expression(value), when != null && !when.isBlank() ? predicate(when) : null);
+            }
+            return compiled;
         }
     }
 }

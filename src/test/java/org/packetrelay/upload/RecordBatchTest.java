@@ -37,7 +37,7 @@ class RecordBatchTest {
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     /** The batches of a spool file of {@code records}, {@code batchSize} rows each, as the upload route gets them. */
-    private static List<RecordBatch> batches(List<PacketRecord> records, int batchSize) throws IOException, UploadException {
+    static List<RecordBatch> batches(List<PacketRecord> records, int batchSize) throws IOException, UploadException {
         StringBuilder csv = new StringBuilder(Field.CSV_HEADER).append('\n');
         records.forEach(r -> r.appendCsv(csv));
         SpoolTranscoder t = new SpoolTranscoder(new ByteArrayInputStream(csv.toString().getBytes(StandardCharsets.UTF_8)), 1 << 16);
