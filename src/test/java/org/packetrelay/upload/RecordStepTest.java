@@ -8,6 +8,8 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
@@ -27,52 +29,46 @@ class RecordStepTest {
 
     @Test
     void setFieldAppliesItsConditionFromTheFirstBatchOnEveryThread() throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
-        try (CamelContext ctx = new DefaultCamelContext()) {
-            ctx.start();
-            for (int trial = 0; trial < 300; trial++) {
-                SetField step = new SetField();
-                step.setCamelContext(ctx);
-                step.setField("vlan_id");
-                step.setValue("1");
-                step.setWhen("${body[vlan_id]} == null");
-                CyclicBarrier start = new CyclicBarrier(THREADS);
-                List<Future<RecordBatch>> done = new ArrayList<>();
-                for (int t = 0; t < THREADS; t++) {
-                    RecordBatch batch = halfTagged(ctx);
-                    done.add(pool.submit(() -> {
-                        Exchange e = new DefaultExchange(ctx);
-                        e.getIn().setBody(batch);
-                        start.await();
-                        step.process(e);
-                        return batch;
-                    }));
-                }
-                for (Future<RecordBatch> f : done) {
-                    RecordBatch b = f.get();
-                    for (int i = 0; i < b.size(); i++) {
-                        assertEquals(i % 2 == 0 ? 7 : 1, ((Number) b.get(i).get("vlan_id")).intValue(), "trial " + trial + ", record " + i);
-                    }
-                }
+        race(300, ctx -> {
+            SetField step = new SetField();
+            step.setCamelContext(ctx);
+            step.setField("vlan_id");
+            step.setValue("1");
+            step.setWhen("${body[vlan_id]} == null");
+            return step;
+        }, (trial, b) -> {
+            for (int i = 0; i < b.size(); i++) {
+                assertEquals(i % 2 == 0 ? 7 : 1, ((Number) b.get(i).get("vlan_id")).intValue(), "trial " + trial + ", record " + i);
             }
-        } finally {
-            pool.shutdownNow();
-        }
+        });
     }
 
     @Test
     void dropRecordsAppliesItsConditionFromTheFirstBatchOnEveryThread() throws Exception {
+        race(100, ctx -> {
+            DropRecords step = new DropRecords();
+            step.setCamelContext(ctx);
+            step.setWhen("${body[vlan_id]} == 7");
+            return step;
+        }, (trial, b) -> {
+            assertEquals(20, b.size(), "trial " + trial);
+            for (BatchRecord r : b) {
+                assertEquals(null, r.get("vlan_id"), "trial " + trial);
+            }
+        });
+    }
+
+    /** For each trial, a new step runs on {@value #THREADS} batches at once, released together; each batch is checked. */
+    private static void race(int trials, Function<CamelContext, RecordStep> newStep, BiConsumer<Integer, RecordBatch> check) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         try (CamelContext ctx = new DefaultCamelContext()) {
             ctx.start();
-            for (int trial = 0; trial < 100; trial++) {
-                DropRecords step = new DropRecords();
-                step.setCamelContext(ctx);
-                step.setWhen("${body[vlan_id]} == 7");
+            for (int trial = 0; trial < trials; trial++) {
+                RecordStep step = newStep.apply(ctx);
                 CyclicBarrier start = new CyclicBarrier(THREADS);
                 List<Future<RecordBatch>> done = new ArrayList<>();
                 for (int t = 0; t < THREADS; t++) {
-                    RecordBatch batch = halfTagged(ctx);
+                    RecordBatch batch = halfTagged();
                     done.add(pool.submit(() -> {
                         Exchange e = new DefaultExchange(ctx);
                         e.getIn().setBody(batch);
@@ -82,11 +78,7 @@ class RecordStepTest {
                     }));
                 }
                 for (Future<RecordBatch> f : done) {
-                    RecordBatch b = f.get();
-                    assertEquals(20, b.size(), "trial " + trial);
-                    for (BatchRecord r : b) {
-                        assertEquals(null, r.get("vlan_id"), "trial " + trial);
-                    }
+                    check.accept(trial, f.get());
                 }
             }
         } finally {
@@ -95,7 +87,7 @@ class RecordStepTest {
     }
 
     /** A batch of 40 records, the even ones with VLAN 7, the odd ones with none. */
-    private static RecordBatch halfTagged(CamelContext ctx) throws Exception {
+    private static RecordBatch halfTagged() throws Exception {
         List<PacketRecord> records = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             PacketRecord r = SpoolFixtures.record(i, "v");
